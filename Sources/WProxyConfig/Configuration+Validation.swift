@@ -1,0 +1,38 @@
+extension Configuration {
+    /// Every problem at once, each naming the listener it belongs to. Empty means valid.
+    package func validationErrors() -> [String] {
+        var errors: [String] = []
+        if listeners.isEmpty { errors.append("no listeners") }
+        if let workers = global.workers, !(1...1024).contains(workers) {
+            errors.append("workers must be from 1 to 1024, not \(workers)")
+        }
+        var seen: [ListenAddress: Int] = [:]
+        for (index, listener) in listeners.enumerated() {
+            let name = "listener \(index + 1) (\(listener.mode.rawValue))"
+            if listener.listen.isEmpty { errors.append("\(name): needs at least one listen address") }
+            for address in listener.listen {
+                if let other = seen[address] {
+                    errors.append("\(name): \(address) is already used by listener \(other + 1)")
+                } else {
+                    seen[address] = index
+                }
+            }
+            if listener.maxConnections < 1 { errors.append("\(name): max-connections must be at least 1") }
+            if listener.connectTimeout <= .zero { errors.append("\(name): connect-timeout must be above 0") }
+            if let idle = listener.idleTimeout, idle <= .zero { errors.append("\(name): idle-timeout must be above 0") }
+            if listener.mode == .tcp {
+                guard let tcp = listener.tcp else {
+                    errors.append("\(name): missing tcp options")
+                    continue
+                }
+                if tcp.upstreams.isEmpty && tcp.sni.isEmpty {
+                    errors.append("\(name): needs at least one upstream (or an sni route)")
+                }
+                if tcp.retries < 0 || tcp.retries > 100 { errors.append("\(name): retries must be from 0 to 100") }
+                if tcp.healthInterval <= .zero { errors.append("\(name): health-interval must be above 0") }
+                if tcp.lb == .hash { errors.append("\(name): lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash") }
+            }
+        }
+        return errors
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import WProxyConfig
+
+/// The bound server sockets of one configured listener, and its open client connections.
+package final class Listener: Sendable {
+    package let mode: Mode
+    package let tracker: ConnectionTracker
+    package let serverChannels: [any Channel]
+
+    private init(mode: Mode, tracker: ConnectionTracker, serverChannels: [any Channel]) {
+        self.mode = mode
+        self.tracker = tracker
+        self.serverChannels = serverChannels
+    }
+
+    /// Binds every address (all of them or none: on failure those already bound are closed)
+    /// and logs `listening on HOST:PORT (MODE)` for each.
+    package static func bind(
+        addresses: [ListenAddress],
+        mode: Mode,
+        maxConnections: Int,
+        group: any EventLoopGroup,
+        acceptor: any ConnectionAcceptor,
+        logger: Logger
+    ) async throws(ListenerBindError) -> Listener {
+        let tracker = ConnectionTracker(limit: maxConnections)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard tracker.admit(channel) else {
+                        logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(maxConnections)"])
+                        channel.close(promise: nil)
+                        return
+                    }
+                    try acceptor.initializeConnection(channel)
+                }
+            }
+        var channels: [any Channel] = []
+        for address in addresses {
+            do {
+                channels.append(try await bind(bootstrap, address))
+            } catch {
+                for channel in channels { try? await channel.close() }
+                throw ListenerBindError(address: address, reason: Self.describe(error))
+            }
+        }
+        for channel in channels {
+            logger.info("listening on \(Self.format(channel.localAddress)) (\(mode.rawValue))")
+        }
+        return Listener(mode: mode, tracker: tracker, serverChannels: channels)
+    }
+
+    private static func bind(_ bootstrap: ServerBootstrap, _ address: ListenAddress) async throws -> any Channel {
+        if let host = address.host {
+            return try await bootstrap.bind(host: host, port: address.port).get()
+        }
+        // Every interface: one dual-stack IPv6 socket, or IPv4 alone where IPv6 is unavailable.
+        do {
+            return try await bootstrap.bind(host: "::", port: address.port).get()
+        } catch {
+            return try await bootstrap.bind(host: "0.0.0.0", port: address.port).get()
+        }
+    }
+
+    /// Stops accepting; open connections are left alone.
+    package func stopAccepting() async {
+        for channel in serverChannels { try? await channel.close() }
+    }
+
+    package var localAddresses: [SocketAddress] { serverChannels.compactMap(\.localAddress) }
+
+    /// `HOST:PORT`, with IPv6 in brackets.
+    package static func format(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "?" }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode))
+        }
+        return "\(error)"
+    }
+}
+
+package struct ListenerBindError: Error, CustomStringConvertible {
+    package let address: ListenAddress
+    package let reason: String
+    package var description: String { "cannot listen on \(address): \(reason)" }
+}

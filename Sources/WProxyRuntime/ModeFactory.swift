@@ -1,0 +1,26 @@
+import Logging
+import NIOCore
+import ServiceLifecycle
+import WProxyConfig
+import WProxyCore
+import WProxyTCP
+
+/// What a mode contributes for one listener: its connection acceptor and any background services.
+struct ModeInstance {
+    let acceptor: any ConnectionAcceptor
+    let services: (any EventLoopGroup) -> [any Service]
+}
+
+/// The explicit table from mode to implementation (no self-registering plugins).
+enum ModeFactory {
+    static func make(_ listener: ListenerConfig, accessLog: AccessLog?, logger: Logger) throws(RuntimeError) -> ModeInstance {
+        switch listener.mode {
+        case .tcp:
+            guard let options = listener.tcp else { throw RuntimeError("tcp listener without tcp options") }
+            let proxy = TCPProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
+        case .reverse, .forward, .socks, .transparent:
+            throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import WProxyConfig
+
+/// Options every mode shares (SPEC "Options shared by every mode").
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("listen"), help: ArgumentHelp(
+        "Address to listen on: PORT, :PORT (every interface), HOST:PORT or [V6]:PORT. Repeatable.",
+        valueName: "addr"))
+    var listen: [String] = []
+
+    @Option(help: "Event-loop threads (default: number of cores).")
+    var workers: Int?
+
+    @Option(name: .customLong("max-connections"), help: "Concurrent client connections; beyond it new ones are closed at once.")
+    var maxConnections: Int = 10000
+
+    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("Time to dial an upstream or destination.", valueName: "duration"))
+    var connectTimeout: String = "5s"
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp(
+        "Close a connection with no bytes either way for this long (default 300s tunnels, 60s HTTP keep-alive).",
+        valueName: "duration"))
+    var idleTimeout: String?
+
+    @Option(name: .customLong("drain-timeout"), help: ArgumentHelp(
+        "On SIGTERM/SIGINT, how long in-flight requests and tunnels may finish.", valueName: "duration"))
+    var drainTimeout: String = "10s"
+
+    @Option(name: .customLong("access-log"), help: ArgumentHelp(
+        "Access log: a file path, - for stdout, or off.", valueName: "path|-|off"))
+    var accessLog: String = "-"
+
+    @Option(name: .customLong("log-level"), help: "Diagnostics level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .customLong("log-format"), help: "Diagnostics and access-log format: text or json.")
+    var logFormat: String = "text"
+
+    /// Builds the global section and the shared part of one listener.
+    func apply(mode: Mode, defaultListen: String?) throws -> (GlobalConfig, ListenerConfig) {
+        var global = GlobalConfig()
+        if let workers {
+            guard (1...1024).contains(workers) else {
+                throw ValidationError("--workers: must be from 1 to 1024, not \(workers)")
+            }
+            global.workers = workers
+        }
+        global.drainTimeout = try parse("--drain-timeout", drainTimeout, DurationValue.parse)
+        global.accessLog = try parse("--access-log", accessLog, AccessLogTarget.init(parsing:))
+        guard let level = LogLevel(rawValue: logLevel) else {
+            throw ValidationError("--log-level: '\(logLevel)' is not one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        global.logLevel = level
+        guard let format = LogFormat(rawValue: logFormat) else {
+            throw ValidationError("--log-format: '\(logFormat)' is not one of text, json")
+        }
+        global.logFormat = format
+
+        let texts = listen.isEmpty ? defaultListen.map { [$0] } ?? [] : listen
+        guard !texts.isEmpty else { throw ValidationError("--listen is required for \(mode.rawValue)") }
+        var listener = ListenerConfig(mode: mode, listen: try texts.map { try parse("--listen", $0, ListenAddress.init(parsing:)) })
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections: must be at least 1, not \(maxConnections)") }
+        listener.maxConnections = maxConnections
+        listener.connectTimeout = try parsePositive("--connect-timeout", connectTimeout)
+        if let idleTimeout { listener.idleTimeout = try parsePositive("--idle-timeout", idleTimeout) }
+        return (global, listener)
+    }
+}
+
+/// Runs a value parser and turns its error into a usage error naming the flag (exit 64).
+func parse<T>(_ flag: String, _ text: String, _ parser: (String) throws(ConfigValueError) -> T) throws -> T {
+    do {
+        return try parser(text)
+    } catch {
+        throw ValidationError("\(flag): \(error)")
+    }
+}
+
+func parsePositive(_ flag: String, _ text: String) throws -> Duration {
+    let value = try parse(flag, text, DurationValue.parse)
+    guard value > .zero else { throw ValidationError("\(flag): must be above 0") }
+    return value
+}

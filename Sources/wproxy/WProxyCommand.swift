@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct WProxyCommand: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "wproxy",
+        abstract: "One binary for every kind of proxy.",
+        discussion: "Each mode is a subcommand; `wproxy MODE --help` lists its options.",
+        version: version,
+        subcommands: [TCPCommand.self]
+    )
+}
