@@ -8,7 +8,7 @@ package struct HostPort: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    package init(parsing text: String, defaultPort: Int? = nil) throws(ConfigValueError) {
+    package init(parsing text: String, defaultPort: Int? = nil, allowPortZero: Bool = false) throws(ConfigValueError) {
         let host: Substring
         var portText: Substring?
         if text.hasPrefix("[") {
@@ -52,8 +52,8 @@ package struct HostPort: Hashable, Sendable, CustomStringConvertible {
         } else {
             throw ConfigValueError("'\(text)' has no port: expected HOST:PORT")
         }
-        guard (1...65535).contains(port) else {
-            throw ConfigValueError("port \(port) in '\(text)' is out of range 1-65535")
+        guard ((allowPortZero ? 0 : 1)...65535).contains(port) else {
+            throw ConfigValueError("port \(port) in '\(text)' is out of range \(allowPortZero ? 0 : 1)-65535")
         }
         self.init(host: String(host), port: port)
     }

@@ -22,7 +22,7 @@ package struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
             self.init(host: nil, port: try Self.checkedPort(port, in: text))
             return
         }
-        let hostPort = try HostPort(parsing: text)
+        let hostPort = try HostPort(parsing: text, allowPortZero: true)
         self.init(host: hostPort.host, port: hostPort.port)
     }
 

@@ -53,7 +53,7 @@ final class GlueHandler: ChannelDuplexHandler {
         case .client: session.bytesUp &+= count
         case .upstream: session.bytesDown &+= count
         }
-        session.lastActivity = .now()
+        session.lastActivity = context.eventLoop.now
         partner?.partnerWrite(data)
     }
 

@@ -17,7 +17,7 @@ package enum Relay {
         let eventLoop = client.eventLoop
         eventLoop.preconditionInEventLoop()
         precondition(upstream.eventLoop === eventLoop, "relay channels must share one event loop")
-        let session = RelaySession(idleTimeout: idleTimeout, onFinish: onFinish)
+        let session = RelaySession(idleTimeout: idleTimeout, now: eventLoop.now, onFinish: onFinish)
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair(session: session)
         try client.pipeline.syncOperations.addHandler(clientGlue)
         try upstream.pipeline.syncOperations.addHandler(upstreamGlue)

@@ -27,14 +27,15 @@ final class RelaySession {
     var bytesUp = 0
     var bytesDown = 0
     var end: RelayEnd?
-    var lastActivity = NIODeadline.now()
+    var lastActivity: NIODeadline
     var closedSides = 0
     var idleCheck: Scheduled<Void>?
     let idleTimeout: TimeAmount?
     let onFinish: (RelayResult) -> Void
 
-    init(idleTimeout: TimeAmount?, onFinish: @escaping (RelayResult) -> Void) {
+    init(idleTimeout: TimeAmount?, now: NIODeadline, onFinish: @escaping (RelayResult) -> Void) {
         self.idleTimeout = idleTimeout
+        self.lastActivity = now
         self.onFinish = onFinish
     }
 
@@ -57,7 +58,7 @@ final class RelaySession {
         guard let idleTimeout, closedSides < 2 else { return }
         let deadline = lastActivity + idleTimeout
         idleCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            if NIODeadline.now() >= self.lastActivity + idleTimeout {
+            if eventLoop.now >= self.lastActivity + idleTimeout {
                 self.noteEnd(.idleTimeout)
                 for channel in channels { channel.close(promise: nil) }
             } else {

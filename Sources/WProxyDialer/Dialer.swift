@@ -41,10 +41,3 @@ package struct Dialer: Sendable {
         }
     }
 }
-
-extension TimeAmount {
-    package init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

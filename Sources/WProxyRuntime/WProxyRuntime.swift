@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 import WProxyConfig
 import WProxyCore
 
@@ -21,7 +22,18 @@ package enum WProxyRuntime {
         guard errors.isEmpty else { throw RuntimeError(errors.joined(separator: "\n")) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.global.workers ?? System.coreCount)
-        defer { try? group.syncShutdownGracefully() }
+        do {
+            try await serve(configuration, group: group, logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    private static func serve(
+        _ configuration: Configuration, group: MultiThreadedEventLoopGroup, logger: Logger
+    ) async throws(RuntimeError) {
         let accessLog: AccessLog?
         do {
             accessLog = try AccessLog(target: configuration.global.accessLog, format: configuration.global.logFormat)

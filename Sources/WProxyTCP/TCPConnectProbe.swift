@@ -1,4 +1,5 @@
 import NIOCore
+import WProxyConfig
 import WProxyDialer
 import WProxyLoadBalancing
 

@@ -45,8 +45,8 @@ struct CommonOptions: ParsableArguments {
             }
             global.workers = workers
         }
-        global.drainTimeout = try parse("--drain-timeout", drainTimeout, DurationValue.parse)
-        global.accessLog = try parse("--access-log", accessLog, AccessLogTarget.init(parsing:))
+        global.drainTimeout = try parseFlag("--drain-timeout", drainTimeout, DurationValue.parse)
+        global.accessLog = try parseFlag("--access-log", accessLog, AccessLogTarget.init(parsing:))
         guard let level = LogLevel(rawValue: logLevel) else {
             throw ValidationError("--log-level: '\(logLevel)' is not one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -58,7 +58,7 @@ struct CommonOptions: ParsableArguments {
 
         let texts = listen.isEmpty ? defaultListen.map { [$0] } ?? [] : listen
         guard !texts.isEmpty else { throw ValidationError("--listen is required for \(mode.rawValue)") }
-        var listener = ListenerConfig(mode: mode, listen: try texts.map { try parse("--listen", $0, ListenAddress.init(parsing:)) })
+        var listener = ListenerConfig(mode: mode, listen: try texts.map { try parseFlag("--listen", $0, ListenAddress.init(parsing:)) })
         guard maxConnections >= 1 else { throw ValidationError("--max-connections: must be at least 1, not \(maxConnections)") }
         listener.maxConnections = maxConnections
         listener.connectTimeout = try parsePositive("--connect-timeout", connectTimeout)
@@ -68,7 +68,7 @@ struct CommonOptions: ParsableArguments {
 }
 
 /// Runs a value parser and turns its error into a usage error naming the flag (exit 64).
-func parse<T>(_ flag: String, _ text: String, _ parser: (String) throws(ConfigValueError) -> T) throws -> T {
+func parseFlag<T>(_ flag: String, _ text: String, _ parser: (String) throws(ConfigValueError) -> T) throws -> T {
     do {
         return try parser(text)
     } catch {
@@ -77,7 +77,7 @@ func parse<T>(_ flag: String, _ text: String, _ parser: (String) throws(ConfigVa
 }
 
 func parsePositive(_ flag: String, _ text: String) throws -> Duration {
-    let value = try parse(flag, text, DurationValue.parse)
+    let value = try parseFlag(flag, text, DurationValue.parse)
     guard value > .zero else { throw ValidationError("\(flag): must be above 0") }
     return value
 }

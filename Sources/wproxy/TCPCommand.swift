@@ -41,8 +41,8 @@ struct TCPCommand: AsyncParsableCommand {
     func configuration() throws -> Configuration {
         var (global, listener) = try common.apply(mode: .tcp, defaultListen: nil)
         var options = TCPOptions()
-        options.upstreams = try upstream.map { try parse("--upstream", $0, UpstreamEndpoint.init(parsing:)) }
-        options.sni = try sni.map { try parse("--sni", $0, SNIRoute.init(parsing:)) }
+        options.upstreams = try upstream.map { try parseFlag("--upstream", $0, UpstreamEndpoint.init(parsing:)) }
+        options.sni = try sni.map { try parseFlag("--sni", $0, SNIRoute.init(parsing:)) }
         guard !options.upstreams.isEmpty || !options.sni.isEmpty else {
             throw ValidationError("--upstream: at least one is required (or --sni routes)")
         }
