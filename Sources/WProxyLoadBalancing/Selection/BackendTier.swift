@@ -23,7 +23,9 @@ final class BackendTier: Sendable {
             sum += weight
             return sum
         }
-        ring = buildRing ? HashRing(identities: Self.ringIdentities(members), weights: members.map(\.effectiveWeight)) : nil
+        ring =
+            buildRing
+            ? HashRing(identities: Self.ringIdentities(members), weights: members.map(\.effectiveWeight)) : nil
     }
 
     var isEmpty: Bool { members.isEmpty }
