@@ -51,6 +51,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HTTP pieces shared by reverse and forward.
+        .target(
+            name: "WProxyHTTP",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyProtocols", "WProxyConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WProxyTCP",
             dependencies: [
@@ -85,6 +95,11 @@ let package = Package(
         .testTarget(
             name: "WProxyProtocolsTests",
             dependencies: ["WProxyProtocols", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WProxyHTTPTests",
+            dependencies: ["WProxyHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WProxyConfigTests", dependencies: ["WProxyConfig"], swiftSettings: swiftSettings),
