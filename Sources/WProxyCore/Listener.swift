@@ -18,8 +18,7 @@ package final class Listener: Sendable {
         self.serverChannels = serverChannels
     }
 
-    /// Binds every address (all of them or none: on failure those already bound are closed)
-    /// and logs `listening on HOST:PORT (MODE)` for each.
+    /// Binds every address (all of them or none: on failure those already bound are closed).
     package static func bind(
         addresses: [ListenAddress],
         mode: Mode,
@@ -54,9 +53,6 @@ package final class Listener: Sendable {
                 throw ListenerBindError(address: address, reason: Self.describe(error))
             }
         }
-        for channel in channels {
-            logger.info("listening on \(Self.format(channel.localAddress)) (\(mode.rawValue))")
-        }
         return Listener(mode: mode, tracker: tracker, serverChannels: channels)
     }
 
@@ -69,6 +65,14 @@ package final class Listener: Sendable {
             return try await bootstrap.bind(host: "::", port: address.port).get()
         } catch {
             return try await bootstrap.bind(host: "0.0.0.0", port: address.port).get()
+        }
+    }
+
+    /// Logs `listening on HOST:PORT (MODE)` for each bound address. Called once serving has started
+    /// (signal handlers installed), because scripts and tests treat this line as "ready".
+    package func logListening(_ logger: Logger) {
+        for channel in serverChannels {
+            logger.info("listening on \(Self.format(channel.localAddress)) (\(mode.rawValue))")
         }
     }
 

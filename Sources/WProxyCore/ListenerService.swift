@@ -17,6 +17,7 @@ package struct ListenerService: Service {
     }
 
     package func run() async throws {
+        listener.logListening(logger)
         try? await gracefulShutdown()
         await listener.stopAccepting()
         let open = listener.tracker.count
