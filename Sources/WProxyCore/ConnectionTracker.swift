@@ -11,9 +11,11 @@ package final class ConnectionTracker: Sendable {
 
     package let limit: Int
     private let state = Mutex(State())
+    private let metrics: ListenerMetrics?
 
-    package init(limit: Int) {
+    package init(limit: Int, metrics: ListenerMetrics? = nil) {
         self.limit = limit
+        self.metrics = metrics
     }
 
     package var count: Int { state.withLock { $0.channels.count } }
@@ -26,12 +28,14 @@ package final class ConnectionTracker: Sendable {
             return true
         }
         if admitted {
+            metrics?.connectionOpened()
             channel.closeFuture.whenComplete { _ in self.remove(channel) }
         }
         return admitted
     }
 
     private func remove(_ channel: any Channel) {
+        metrics?.connectionClosed()
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.channels.removeValue(forKey: ObjectIdentifier(channel))
             guard state.channels.isEmpty else { return [] }

@@ -25,9 +25,10 @@ package final class Listener: Sendable {
         maxConnections: Int,
         group: any EventLoopGroup,
         acceptor: any ConnectionAcceptor,
+        metrics: ListenerMetrics? = nil,
         logger: Logger
     ) async throws(ListenerBindError) -> Listener {
-        let tracker = ConnectionTracker(limit: maxConnections)
+        let tracker = ConnectionTracker(limit: maxConnections, metrics: metrics)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -90,7 +91,7 @@ package final class Listener: Sendable {
         return "\(ip):\(port)"
     }
 
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         if let io = error as? IOError {
             return String(cString: strerror(io.errnoCode))
         }
@@ -102,4 +103,13 @@ package struct ListenerBindError: Error, CustomStringConvertible {
     package let address: ListenAddress
     package let reason: String
     package var description: String { "cannot listen on \(address): \(reason)" }
+
+    package init(address: ListenAddress, reason: String) {
+        self.address = address
+        self.reason = reason
+    }
+
+    package init(address: ListenAddress, error: any Error) {
+        self.init(address: address, reason: Listener.describe(error))
+    }
 }

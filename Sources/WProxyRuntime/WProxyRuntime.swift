@@ -1,6 +1,8 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import WProxyConfig
@@ -34,23 +36,37 @@ package enum WProxyRuntime {
     private static func serve(
         _ configuration: Configuration, group: MultiThreadedEventLoopGroup, logger: Logger
     ) async throws(RuntimeError) {
-        let accessLog: AccessLog?
+        let writer: AccessLogWriter?
         do {
-            accessLog = try AccessLog(target: configuration.global.accessLog, format: configuration.global.logFormat)
+            writer = try AccessLogWriter(target: configuration.global.accessLog, format: configuration.global.logFormat)
         } catch {
             throw RuntimeError("\(error)")
+        }
+        var registry: PrometheusCollectorRegistry?
+        if configuration.global.metrics != nil {
+            let prometheus = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+            registry = prometheus
         }
 
         var listenerServices: [any Service] = []
         var backgroundServices: [any Service] = []
         var listeners: [Listener] = []
         do {
+            if let address = configuration.global.metrics, let registry {
+                let channel = try await MetricsService.bind(address, registry: registry, group: group)
+                backgroundServices.append(MetricsService(channel: channel, logger: logger))
+            }
             for listenerConfig in configuration.listeners {
+                let metrics = registry.map { _ in
+                    ListenerMetrics(listener: listenerConfig.displayName, mode: listenerConfig.mode.rawValue)
+                }
+                let accessLog = writer == nil && metrics == nil ? nil : AccessLog(writer: writer, metrics: metrics)
                 let mode = try ModeFactory.make(listenerConfig, accessLog: accessLog, logger: logger)
                 let listener = try await Listener.bind(
                     addresses: listenerConfig.listen, mode: listenerConfig.mode,
                     maxConnections: listenerConfig.maxConnections, group: group,
-                    acceptor: mode.acceptor, logger: logger)
+                    acceptor: mode.acceptor, metrics: metrics, logger: logger)
                 listeners.append(listener)
                 listenerServices.append(
                     ListenerService(listener: listener, drainTimeout: configuration.global.drainTimeout, logger: logger))
@@ -58,7 +74,8 @@ package enum WProxyRuntime {
             }
         } catch {
             for listener in listeners { await listener.stopAccepting() }
-            await accessLog?.shutdown()
+            for case let service as MetricsService in backgroundServices { try? await service.channel.close() }
+            await writer?.shutdown()
             throw RuntimeError("\(error)")
         }
 
@@ -75,7 +92,7 @@ package enum WProxyRuntime {
             logger.error("stopped: \(error)")
         }
         logger.info("stopped")
-        await accessLog?.shutdown()
+        await writer?.shutdown()
     }
 }
 

@@ -38,6 +38,7 @@ package final class TCPProxy: ConnectionAcceptor {
         guard options.healthCheck, !upstreams.endpoints.isEmpty else { return [] }
         let logger = self.logger
         let endpoints = upstreams.endpoints
+        for endpoint in endpoints { ListenerMetrics.setUpstreamHealthy(endpoint.address.description, true) }
         let checker = HealthChecker(
             backends: upstreams.backends,
             table: upstreams.health,
@@ -46,6 +47,7 @@ package final class TCPProxy: ConnectionAcceptor {
             clock: ContinuousClock(),
             onTransition: { backend, transition in
                 let name = endpoints[backend.id].address.description
+                ListenerMetrics.setUpstreamHealthy(name, transition == .becameHealthy)
                 switch transition {
                 case .becameHealthy: logger.notice("upstream \(name) is healthy again")
                 case .becameUnhealthy: logger.warning("upstream \(name) failed its health checks and is out of rotation")
