@@ -1,37 +1,61 @@
+/// A problem with a whole configuration, attributed to a listener when it belongs to one
+/// (its index in `listeners`), so a config file can point at that listener's line.
+package struct ValidationIssue: Hashable, Sendable {
+    package var listener: Int?
+    package var message: String
+}
+
 extension Configuration {
     /// Every problem at once, each naming the listener it belongs to. Empty means valid.
     package func validationErrors() -> [String] {
-        var errors: [String] = []
-        if listeners.isEmpty { errors.append("no listeners") }
+        validationIssues().map(\.message)
+    }
+
+    package func validationIssues() -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        if listeners.isEmpty { issues.append(ValidationIssue(listener: nil, message: "no listeners")) }
         if let workers = global.workers, !(1...1024).contains(workers) {
-            errors.append("workers must be from 1 to 1024, not \(workers)")
+            issues.append(ValidationIssue(listener: nil, message: "workers must be from 1 to 1024, not \(workers)"))
         }
         var seen: [ListenAddress: Int] = [:]
         for (index, listener) in listeners.enumerated() {
             let name = "listener \(index + 1) (\(listener.mode.rawValue))"
-            if listener.listen.isEmpty { errors.append("\(name): needs at least one listen address") }
+            var errors: [String] = []
+            if listener.listen.isEmpty { errors.append("needs at least one listen address") }
             for address in listener.listen {
                 if let other = seen[address] {
-                    errors.append("\(name): \(address) is already used by listener \(other + 1)")
+                    errors.append("\(address) is already used by listener \(other + 1)")
                 } else {
                     seen[address] = index
                 }
             }
-            if listener.maxConnections < 1 { errors.append("\(name): max-connections must be at least 1") }
-            if listener.connectTimeout <= .zero { errors.append("\(name): connect-timeout must be above 0") }
-            if let idle = listener.idleTimeout, idle <= .zero { errors.append("\(name): idle-timeout must be above 0") }
-            if listener.mode == .tcp {
-                guard let tcp = listener.tcp else {
-                    errors.append("\(name): missing tcp options")
-                    continue
-                }
-                if tcp.upstreams.isEmpty && tcp.sni.isEmpty {
-                    errors.append("\(name): needs at least one upstream (or an sni route)")
-                }
-                if tcp.retries < 0 || tcp.retries > 100 { errors.append("\(name): retries must be from 0 to 100") }
-                if tcp.healthInterval <= .zero { errors.append("\(name): health-interval must be above 0") }
-                if tcp.lb == .hash { errors.append("\(name): lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash") }
+            if listener.maxConnections < 1 { errors.append("max-connections must be at least 1") }
+            if listener.connectTimeout <= .zero { errors.append("connect-timeout must be above 0") }
+            if let idle = listener.idleTimeout, idle <= .zero { errors.append("idle-timeout must be above 0") }
+            errors += listener.modeValidationErrors()
+            issues += errors.map { ValidationIssue(listener: index, message: "\(name): \($0)") }
+        }
+        return issues
+    }
+}
+
+extension ListenerConfig {
+    /// Problems with the mode's own options; one block per mode.
+    func modeValidationErrors() -> [String] {
+        var errors: [String] = []
+        switch mode {
+        case .tcp:
+            guard let tcp else { return ["missing tcp options"] }
+            if tcp.upstreams.isEmpty && tcp.sni.isEmpty {
+                errors.append("needs at least one upstream (or an sni route)")
             }
+            if tcp.retries < 0 || tcp.retries > 100 { errors.append("retries must be from 0 to 100") }
+            if tcp.healthInterval <= .zero { errors.append("health-interval must be above 0") }
+            if tcp.lb == .hash {
+                errors.append("lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash")
+            }
+        case .reverse, .forward, .socks, .transparent:
+            break
         }
         return errors
     }

@@ -4,18 +4,30 @@ import Glibc
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import WProxyConfig
 
 /// The bound server sockets of one configured listener, and its open client connections.
+///
+/// The acceptor (the mode's configuration snapshot) can be replaced while serving: connections
+/// accepted afterwards use the new one, connections already open keep the one they started with.
+/// That is how a reload changes upstreams, routes or credentials without dropping anything.
 package final class Listener: Sendable {
     package let mode: Mode
     package let tracker: ConnectionTracker
     package let serverChannels: [any Channel]
+    private let acceptor: AcceptorBox
 
-    private init(mode: Mode, tracker: ConnectionTracker, serverChannels: [any Channel]) {
+    private init(mode: Mode, tracker: ConnectionTracker, serverChannels: [any Channel], acceptor: AcceptorBox) {
         self.mode = mode
         self.tracker = tracker
         self.serverChannels = serverChannels
+        self.acceptor = acceptor
+    }
+
+    /// New connections from now on are handled by `acceptor`.
+    package func replaceAcceptor(_ acceptor: any ConnectionAcceptor) {
+        self.acceptor.current = acceptor
     }
 
     /// Binds every address (all of them or none: on failure those already bound are closed).
@@ -29,6 +41,7 @@ package final class Listener: Sendable {
         logger: Logger
     ) async throws(ListenerBindError) -> Listener {
         let tracker = ConnectionTracker(limit: maxConnections, metrics: metrics)
+        let box = AcceptorBox(acceptor)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -38,11 +51,11 @@ package final class Listener: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard tracker.admit(channel) else {
-                        logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(maxConnections)"])
+                        logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(tracker.limit)"])
                         channel.close(promise: nil)
                         return
                     }
-                    try acceptor.initializeConnection(channel)
+                    try box.current.initializeConnection(channel)
                 }
             }
         var channels: [any Channel] = []
@@ -54,7 +67,7 @@ package final class Listener: Sendable {
                 throw ListenerBindError(address: address, reason: Self.describe(error))
             }
         }
-        return Listener(mode: mode, tracker: tracker, serverChannels: channels)
+        return Listener(mode: mode, tracker: tracker, serverChannels: channels, acceptor: box)
     }
 
     private static func bind(_ bootstrap: ServerBootstrap, _ address: ListenAddress) async throws -> any Channel {
@@ -84,6 +97,23 @@ package final class Listener: Sendable {
 
     package var localAddresses: [SocketAddress] { serverChannels.compactMap(\.localAddress) }
 
+    /// Stops accepting, lets open connections finish for up to `timeout`, then closes the rest.
+    package func drain(timeout: Duration, logger: Logger) async {
+        await stopAccepting()
+        let open = tracker.count
+        if open > 0 {
+            logger.info("draining \(open) connections (up to \(timeout))", metadata: ["mode": "\(mode.rawValue)"])
+        }
+        let tracker = self.tracker
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await tracker.waitUntilEmpty() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            tracker.closeAll()
+            group.cancelAll()
+        }
+    }
+
     /// `HOST:PORT`, with IPv6 in brackets.
     package static func format(_ address: SocketAddress?) -> String {
         guard let address, let ip = address.ipAddress, let port = address.port else { return "?" }
@@ -111,5 +141,19 @@ package struct ListenerBindError: Error, CustomStringConvertible {
 
     package init(address: ListenAddress, error: any Error) {
         self.init(address: address, reason: Listener.describe(error))
+    }
+}
+
+/// The current acceptor of a listener; read once per accepted connection.
+private final class AcceptorBox: Sendable {
+    private let value: Mutex<any ConnectionAcceptor>
+
+    init(_ acceptor: any ConnectionAcceptor) {
+        value = Mutex(acceptor)
+    }
+
+    var current: any ConnectionAcceptor {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -18,14 +18,15 @@ package enum WProxyRuntime {
     }
 
     /// Serves until shut down. Throws `RuntimeError` for anything the user must fix (exit 1).
-    package static func run(_ configuration: Configuration) async throws(RuntimeError) {
+    /// With a `reload` source, SIGHUP (and file changes with `watch`) re-read the configuration.
+    package static func run(_ configuration: Configuration, reload: ReloadSource? = nil) async throws(RuntimeError) {
         let logger = Logger(label: "wproxy")
         let errors = configuration.validationErrors()
         guard errors.isEmpty else { throw RuntimeError(errors.joined(separator: "\n")) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.global.workers ?? System.coreCount)
         do {
-            try await serve(configuration, group: group, logger: logger)
+            try await serve(configuration, reload: reload, group: group, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -34,7 +35,7 @@ package enum WProxyRuntime {
     }
 
     private static func serve(
-        _ configuration: Configuration, group: MultiThreadedEventLoopGroup, logger: Logger
+        _ configuration: Configuration, reload: ReloadSource?, group: MultiThreadedEventLoopGroup, logger: Logger
     ) async throws(RuntimeError) {
         let writer: AccessLogWriter?
         do {
@@ -42,47 +43,33 @@ package enum WProxyRuntime {
         } catch {
             throw RuntimeError("\(error)")
         }
-        var registry: PrometheusCollectorRegistry?
-        if configuration.global.metrics != nil {
-            let prometheus = PrometheusCollectorRegistry()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
-            registry = prometheus
-        }
-
-        var listenerServices: [any Service] = []
-        var backgroundServices: [any Service] = []
-        var listeners: [Listener] = []
-        do {
-            if let address = configuration.global.metrics, let registry {
+        var services: [any Service] = []
+        if let address = configuration.global.metrics {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            do {
                 let channel = try await MetricsService.bind(address, registry: registry, group: group)
-                backgroundServices.append(MetricsService(channel: channel, logger: logger))
+                services.append(MetricsService(channel: channel, logger: logger))
+            } catch {
+                await writer?.shutdown()
+                throw RuntimeError("\(error)")
             }
-            for listenerConfig in configuration.listeners {
-                let metrics = registry.map { _ in
-                    ListenerMetrics(listener: listenerConfig.displayName, mode: listenerConfig.mode.rawValue)
-                }
-                let accessLog = writer == nil && metrics == nil ? nil : AccessLog(writer: writer, metrics: metrics)
-                let mode = try ModeFactory.make(listenerConfig, accessLog: accessLog, logger: logger)
-                let listener = try await Listener.bind(
-                    addresses: listenerConfig.listen, mode: listenerConfig.mode,
-                    maxConnections: listenerConfig.maxConnections, group: group,
-                    acceptor: mode.acceptor, metrics: metrics, logger: logger)
-                listeners.append(listener)
-                listenerServices.append(
-                    ListenerService(listener: listener, drainTimeout: configuration.global.drainTimeout, logger: logger))
-                backgroundServices += mode.services(group)
-            }
-        } catch {
-            for listener in listeners { await listener.stopAccepting() }
-            for case let service as MetricsService in backgroundServices { try? await service.channel.close() }
-            await writer?.shutdown()
-            throw RuntimeError("\(error)")
         }
-
-        // ServiceGroup stops services in reverse order: listeners drain first, health checks last.
+        let supervisor = Supervisor(
+            global: configuration.global, group: group, writer: writer,
+            metricsEnabled: configuration.global.metrics != nil, logger: logger)
+        do {
+            try await supervisor.start(configuration.listeners)
+        } catch {
+            for case let service as MetricsService in services { try? await service.channel.close() }
+            await writer?.shutdown()
+            throw error
+        }
+        // The supervisor is last, so graceful shutdown drains the listeners first.
+        services.append(SupervisorService(supervisor: supervisor, reload: reload, logger: logger))
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: (backgroundServices + listenerServices).map { .init(service: $0) },
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger))
