@@ -95,3 +95,10 @@ extension WProxyRuntime {
         StderrLogHandler.writeAll(message + "\n", to: 2)
     }
 }
+
+extension WProxyRuntime {
+    /// Reads a whole (config) file as UTF-8 text.
+    package static func readFile(_ path: String) throws -> String {
+        try FileText.read(path)
+    }
+}
