@@ -25,6 +25,9 @@ package final class Listener: Sendable {
         self.acceptor = acceptor
     }
 
+    /// The acceptor new connections get now.
+    package var currentAcceptor: any ConnectionAcceptor { acceptor.current }
+
     /// New connections from now on are handled by `acceptor`.
     package func replaceAcceptor(_ acceptor: any ConnectionAcceptor) {
         self.acceptor.current = acceptor

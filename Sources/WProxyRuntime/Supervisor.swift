@@ -117,7 +117,9 @@ actor Supervisor {
         for config in configuration.listeners {
             if let index = running.firstIndex(where: { $0.key == ListenerKey(config) }) {
                 do {
-                    let mode = try ModeFactory.make(config, accessLog: running[index].accessLog, logger: logger)
+                    let mode = try ModeFactory.make(
+                        config, accessLog: running[index].accessLog, logger: logger,
+                        previous: running[index].listener.currentAcceptor)
                     updates.append((index, config, mode))
                     kept.insert(index)
                 } catch {

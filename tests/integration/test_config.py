@@ -182,3 +182,20 @@ def test_every_example_passes_check():
     for example in examples:
         result = run_wproxy("check", "--config", example)
         assert result.returncode == 0, f"{example}: {result.stderr}"
+
+
+def test_reload_keeps_health_state_of_unchanged_upstreams(wproxy, servers, tmp_path):
+    live = servers(name_handler("live"))
+    dead = free_port()
+    port = free_port()
+    path = tmp_path / "health.toml"
+    checks = 'health_check = "tcp"\nhealth_interval = "200ms"\nretries = 0\n'
+    write(path, tcp_listener(port, dead, live.port, extra=checks))
+    proxy = wproxy("run", "--config", str(path))
+    proxy.wait_for_output(lambda l: "out of rotation" in l, stream="stderr")
+    # Same upstreams, probes now far apart: only the inherited state keeps the dead one out.
+    write(path, tcp_listener(port, dead, live.port, extra=checks.replace("200ms", "1h") + "max_connections = 100\n"))
+    reload_and_wait(proxy, reload_count(proxy))
+    for _ in range(6):
+        with connect(port) as client:
+            assert recv_all(client) == b"live"
