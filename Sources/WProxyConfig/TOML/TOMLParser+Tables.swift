@@ -78,7 +78,7 @@ extension TOMLParser {
                     child.origin = .dotted
                     parent = child
                 case .header, .arrayElement:
-                    throw error("cannot add to table [\(shown)] with dotted keys: it has its own header on line \(child.line)", at: segment.offset)
+                    throw error("cannot add to table [\(child.name)] with dotted keys: it has its own header on line \(child.line)", at: segment.offset)
                 }
             case .tableArray(let array):
                 throw error("cannot add to the array of tables '\(shown)' (line \(array.line)) with dotted keys", at: segment.offset)
@@ -122,7 +122,9 @@ extension TOMLParser {
         guard parent.depth < TOMLDocument.maxNestingDepth else {
             throw error("tables are nested too deeply (the limit is \(TOMLDocument.maxNestingDepth) levels)", at: segment.offset)
         }
-        return TOMLTableBuilder(origin: origin, line: line, depth: parent.depth + 1)
+        let name = Self.describe(segment.name)
+        return TOMLTableBuilder(
+            origin: origin, name: parent.name.isEmpty ? name : parent.name + "." + name, line: line, depth: parent.depth + 1)
     }
 
     private func extendValueError(_ value: TOMLValue, named name: String, line: Int?, at offset: Int) -> TOMLSyntaxError {
@@ -145,9 +147,11 @@ extension TOMLParser {
 
     /// The path as it could be written in a header: bare segments as they are, others quoted.
     private func describe(_ path: some Collection<KeySegment>) -> String {
-        path.map { segment in
-            let isBare = !segment.name.isEmpty && segment.name.utf8.allSatisfy(Self.isBareKeyByte)
-            return isBare ? segment.name : TOMLValue(.string(segment.name), line: 0).description
-        }.joined(separator: ".")
+        path.map { Self.describe($0.name) }.joined(separator: ".")
+    }
+
+    private static func describe(_ key: String) -> String {
+        let isBare = !key.isEmpty && key.utf8.allSatisfy(isBareKeyByte)
+        return isBare ? key : TOMLValue(.string(key), line: 0).description
     }
 }

@@ -70,7 +70,7 @@ extension TOMLParser {
         try checkDepth(depth, at: start)
         index += 1
         // The origin of the inline table itself never matters: nothing can name it by a path.
-        let table = TOMLTableBuilder(origin: .header, line: startLine, depth: depth)
+        let table = TOMLTableBuilder(origin: .header, name: "", line: startLine, depth: depth)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1

@@ -32,7 +32,7 @@ struct TOMLParser {
         self.fileName = fileName
         self.contentStart = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         self.index = contentStart
-        self.root = TOMLTableBuilder(origin: .header, line: 1, depth: 0)
+        self.root = TOMLTableBuilder(origin: .header, name: "", line: 1, depth: 0)
         self.current = root
     }
 
@@ -113,7 +113,7 @@ struct TOMLParser {
         skipWhitespace()
         if peek() == UInt8(ascii: "#") { try skipComment() }
         guard peek() != nil else { return }
-        guard isAtNewline else {
+        guard isAtNewline || peek() == UInt8(ascii: "\r") else {
             throw error("expected the end of the line after the \(what), found \(describeCharacter(at: index))", at: index)
         }
         try consumeNewline()
@@ -198,7 +198,7 @@ struct TOMLParser {
 
     private func invalidKeyCharacter() -> TOMLSyntaxError {
         error(
-            "invalid character \(describeCharacter(at: index)) in a key; bare keys may contain only ASCII letters, digits, '_' and '-' (quote other keys)",
+            "\(describeCharacter(at: index)) is not allowed in a bare key; bare keys may contain only ASCII letters, digits, '_' and '-' (quote other keys)",
             at: index)
     }
 

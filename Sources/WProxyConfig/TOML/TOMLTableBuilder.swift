@@ -39,6 +39,9 @@ final class TOMLTableBuilder {
     }
 
     var origin: Origin
+    /// The dotted path from the document root (or from the enclosing inline table), as it would be
+    /// written in a header, for messages.
+    let name: String
     /// See ``TOMLTable/line``; updated when an implicit table later gets its own header.
     var line: Int
     /// How many tables enclose this one; the root is at depth 0.
@@ -47,8 +50,9 @@ final class TOMLTableBuilder {
     private var slots: [String: Slot] = [:]
     private var keyLines: [String: Int] = [:]
 
-    init(origin: Origin, line: Int, depth: Int) {
+    init(origin: Origin, name: String, line: Int, depth: Int) {
         self.origin = origin
+        self.name = name
         self.line = line
         self.depth = depth
     }
