@@ -33,10 +33,13 @@ extension TOMLParser {
         default:
             if token.contains(UInt8(ascii: ":")) || Self.startsLikeDate(token) {
                 guard Self.isValidDateTime(token) else {
-                    throw error("invalid date or time '\(text)' (expected RFC 3339, such as 1979-05-27T07:32:00Z, 1979-05-27 or 07:32:00)", at: start)
+                    throw error(
+                        "invalid date or time '\(Self.abbreviated(text))' "
+                            + "(expected RFC 3339, such as 1979-05-27T07:32:00Z, 1979-05-27 or 07:32:00)",
+                        at: start)
                 }
                 kind = .datetime(text)
-            } else if let first = token.first, Self.isDigit(first) || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: ".") {
+            } else if let first = token.first, Self.isDigit(first) || "+-.".utf8.contains(first) {
                 kind = try parseNumber(token, text: text)
             } else {
                 throw error("invalid value '\(Self.abbreviated(text))' (strings must be quoted)", at: start)

@@ -39,7 +39,10 @@ extension TOMLParser {
                 try parseEscape(into: &content, multiline: multiline)
             case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
                 guard multiline else {
-                    throw error("unterminated string (a newline came before the closing \(delimiter); use \(delimiter)\(delimiter)\(delimiter) for multi-line strings)", at: open)
+                    throw error(
+                        "unterminated string (a newline came before the closing \(delimiter); "
+                            + "use \(delimiter)\(delimiter)\(delimiter) for multi-line strings)",
+                        at: open)
                 }
                 if byte == UInt8(ascii: "\r") && peek(1) != UInt8(ascii: "\n") {
                     throw error("a carriage return in a string must be followed by a line feed (write \\r)", at: index)
@@ -120,7 +123,10 @@ extension TOMLParser {
         let text = String(decoding: bytes[(backslash)..<(index + digits)], as: UTF8.self)
         index += digits
         guard let scalar = Unicode.Scalar(value) else {
-            throw error("invalid escape sequence \(text): not a Unicode scalar value (surrogates and values above 10FFFF are not allowed)", at: backslash)
+            throw error(
+                "invalid escape sequence \(text): not a Unicode scalar value "
+                    + "(surrogates and values above 10FFFF are not allowed)",
+                at: backslash)
         }
         return scalar
     }

@@ -29,9 +29,12 @@ extension TOMLParser {
                 throw error("table [\(describe(path))] was already defined by dotted keys on line \(table.line)", at: last.offset)
             }
         case .tableArray(let array):
-            throw error("'\(describe(path))' is an array of tables (line \(array.line)); use [[\(describe(path))]] to add an element", at: last.offset)
+            throw error(
+                "'\(describe(path))' is an array of tables (line \(array.line)); use [[\(describe(path))]] to add an element",
+                at: last.offset)
         case .value(let value):
-            throw error("key '\(describe(path))' is already defined as \(Self.noun(for: value)) on line \(parent.keyLine(last.name) ?? value.line)", at: last.offset)
+            let line = parent.keyLine(last.name) ?? value.line
+            throw error("key '\(describe(path))' is already defined as \(Self.noun(for: value)) on line \(line)", at: last.offset)
         }
     }
 
@@ -39,24 +42,25 @@ extension TOMLParser {
     mutating func appendTableArrayElement(_ path: [KeySegment], line: Int) throws(TOMLSyntaxError) -> TOMLTableBuilder {
         let parent = try descendForHeader(path)
         let last = path[path.count - 1]
-        let array: TOMLTableBuilder.TableArray
+        let element = try makeTable(.arrayElement, under: parent, at: last, line: line)
         switch parent[last.name] {
         case nil:
-            array = TOMLTableBuilder.TableArray(line: line)
+            let array = TOMLTableBuilder.TableArray(line: line)
+            array.append(element)
             parent.insert(last.name, .tableArray(array), line: line)
-        case .tableArray(let existing):
-            array = existing
+        case .tableArray(let array):
+            array.append(element)
         case .table(let table):
             throw error("cannot define [[\(describe(path))]]: '\(describe(path))' is already a table (line \(table.line))", at: last.offset)
         case .value(let value):
             let line = parent.keyLine(last.name) ?? value.line
             if case .array = value.kind {
-                throw error("cannot append to '\(describe(path))' with [[\(describe(path))]]: it is a static array defined on line \(line)", at: last.offset)
+                throw error(
+                    "cannot append to '\(describe(path))' with [[\(describe(path))]]: it is a static array defined on line \(line)",
+                    at: last.offset)
             }
             throw error("key '\(describe(path))' is already defined as \(Self.noun(for: value)) on line \(line)", at: last.offset)
         }
-        let element = try makeTable(.arrayElement, under: parent, at: last, line: line)
-        array.append(element)
         return element
     }
 

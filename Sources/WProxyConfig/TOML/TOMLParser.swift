@@ -198,7 +198,8 @@ struct TOMLParser {
 
     private func invalidKeyCharacter() -> TOMLSyntaxError {
         error(
-            "\(describeCharacter(at: index)) is not allowed in a bare key; bare keys may contain only ASCII letters, digits, '_' and '-' (quote other keys)",
+            "\(describeCharacter(at: index)) is not allowed in a bare key; "
+                + "bare keys may contain only ASCII letters, digits, '_' and '-' (quote other keys)",
             at: index)
     }
 
