@@ -3,6 +3,7 @@ extension Configuration {
     package func validationErrors() -> [String] {
         var errors: [String] = []
         if listeners.isEmpty { errors.append("no listeners") }
+        if let user = global.user, user.isEmpty { errors.append("user must not be empty") }
         if let workers = global.workers, !(1...1024).contains(workers) {
             errors.append("workers must be from 1 to 1024, not \(workers)")
         }
@@ -20,6 +21,7 @@ extension Configuration {
             if listener.maxConnections < 1 { errors.append("\(name): max-connections must be at least 1") }
             if listener.connectTimeout <= .zero { errors.append("\(name): connect-timeout must be above 0") }
             if let idle = listener.idleTimeout, idle <= .zero { errors.append("\(name): idle-timeout must be above 0") }
+            errors += listener.transparentValidationErrors(name: name)
             if listener.mode == .tcp {
                 guard let tcp = listener.tcp else {
                     errors.append("\(name): missing tcp options")

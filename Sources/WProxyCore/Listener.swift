@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CWProxyLinux
 import Glibc
 #endif
 import Logging
@@ -26,28 +27,35 @@ package final class Listener: Sendable {
         maxConnections: Int,
         group: any EventLoopGroup,
         acceptor: any ConnectionAcceptor,
+        transparent: Bool = false,
         logger: Logger
     ) async throws(ListenerBindError) -> Listener {
         let tracker = ConnectionTracker(limit: maxConnections)
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 1024)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.autoRead, value: false)
-            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard tracker.admit(channel) else {
-                        logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(maxConnections)"])
-                        channel.close(promise: nil)
-                        return
+        // A fresh bootstrap per socket: the transparent option depends on the address family.
+        let makeBootstrap = { @Sendable (transparentOption: ChannelOptions.Types.SocketOption?) -> ServerBootstrap in
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 1024)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.autoRead, value: false)
+                .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard tracker.admit(channel) else {
+                            logger.debug(
+                                "connection refused: max-connections reached", metadata: ["limit": "\(maxConnections)"])
+                            channel.close(promise: nil)
+                            return
+                        }
+                        try acceptor.initializeConnection(channel)
                     }
-                    try acceptor.initializeConnection(channel)
                 }
-            }
+            guard let transparentOption else { return bootstrap }
+            return bootstrap.serverChannelOption(transparentOption, value: 1)
+        }
         var channels: [any Channel] = []
         for address in addresses {
             do {
-                channels.append(try await bind(bootstrap, address))
+                channels.append(try await bind(makeBootstrap, address, transparent: transparent))
             } catch {
                 for channel in channels { try? await channel.close() }
                 throw ListenerBindError(address: address, reason: Self.describe(error))
@@ -59,15 +67,26 @@ package final class Listener: Sendable {
         return Listener(mode: mode, tracker: tracker, serverChannels: channels)
     }
 
-    private static func bind(_ bootstrap: ServerBootstrap, _ address: ListenAddress) async throws -> any Channel {
+    private static func bind(
+        _ makeBootstrap: (ChannelOptions.Types.SocketOption?) -> ServerBootstrap, _ address: ListenAddress,
+        transparent: Bool
+    ) async throws -> any Channel {
+        // IP_TRANSPARENT / IPV6_TRANSPARENT (TPROXY): set before bind, needs CAP_NET_ADMIN.
+        let ipv4Option = transparent ? ChannelOptions.Types.SocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: WPROXY_SOL_IP), name: NIOBSDSocket.Option(rawValue: WPROXY_IP_TRANSPARENT)) : nil
+        let ipv6Option = transparent ? ChannelOptions.Types.SocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: WPROXY_SOL_IPV6), name: NIOBSDSocket.Option(rawValue: WPROXY_IPV6_TRANSPARENT)) : nil
         if let host = address.host {
-            return try await bootstrap.bind(host: host, port: address.port).get()
+            let socketAddress = try SocketAddress.makeAddressResolvingHost(host, port: address.port)
+            let option: ChannelOptions.Types.SocketOption?
+            if case .v6 = socketAddress { option = ipv6Option } else { option = ipv4Option }
+            return try await makeBootstrap(option).bind(to: socketAddress).get()
         }
         // Every interface: one dual-stack IPv6 socket, or IPv4 alone where IPv6 is unavailable.
         do {
-            return try await bootstrap.bind(host: "::", port: address.port).get()
+            return try await makeBootstrap(ipv6Option).bind(host: "::", port: address.port).get()
         } catch {
-            return try await bootstrap.bind(host: "0.0.0.0", port: address.port).get()
+            return try await makeBootstrap(ipv4Option).bind(host: "0.0.0.0", port: address.port).get()
         }
     }
 

@@ -45,16 +45,25 @@ package enum WProxyRuntime {
         var backgroundServices: [any Service] = []
         var listeners: [Listener] = []
         do {
+            // Looked up before binding, so a wrong --user fails before anything listens.
+            let user = try configuration.global.user.map(PrivilegeDrop.lookup)
             for listenerConfig in configuration.listeners {
                 let mode = try ModeFactory.make(listenerConfig, accessLog: accessLog, logger: logger)
                 let listener = try await Listener.bind(
                     addresses: listenerConfig.listen, mode: listenerConfig.mode,
                     maxConnections: listenerConfig.maxConnections, group: group,
-                    acceptor: mode.acceptor, logger: logger)
+                    acceptor: mode.acceptor, transparent: listenerConfig.transparent?.tproxy ?? false, logger: logger)
                 listeners.append(listener)
                 listenerServices.append(
                     ListenerService(listener: listener, drainTimeout: configuration.global.drainTimeout, logger: logger))
                 backgroundServices += mode.services(group)
+            }
+            // Everything is bound: give up root before the first connection is served.
+            if let user {
+                let keep = configuration.requiredCapabilities
+                try await PrivilegeDrop.drop(to: user, keeping: keep, eventLoops: Array(group.makeIterator()))
+                let kept = keep.isEmpty ? "none" : keep.map(\.description).sorted().joined(separator: ",")
+                logger.info("running as user \(user.name) (uid \(user.uid), gid \(user.gid)), capabilities kept: \(kept)")
             }
         } catch {
             for listener in listeners { await listener.stopAccepting() }
