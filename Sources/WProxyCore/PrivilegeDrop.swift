@@ -67,9 +67,11 @@ package enum PrivilegeDrop {
         try await onEvery(eventLoops, user) { () throws(PrivilegeDropError) in
             try limitCapabilities(to: keep, user)
             try setKeepCaps(false, user)
-            try verify(user, capabilities: keep)
+            try verify(user, capabilities: keep, exact: true)
         }
-        try verify(user, capabilities: keep)
+        // Resumed on some pool thread, which holds the kept capabilities or none.
+        try verify(user, capabilities: keep, exact: false)
+        try verifyAllThreads(user, keptMask: keep.reduce(0) { $0 | 1 << UInt64($1.value) })
         #else
         throw PrivilegeDropError("--user is supported on Linux only")
         #endif
@@ -109,8 +111,11 @@ package enum PrivilegeDrop {
         }
     }
 
-    /// Checks the outcome instead of trusting return codes: IDs, capabilities, and no way back to root.
-    private static func verify(_ user: TargetUser, capabilities keep: [Capability]) throws(PrivilegeDropError) {
+    /// Checks the outcome on the calling thread instead of trusting return codes: IDs, no way back
+    /// to root, and capabilities (exactly `keep` when `exact`, otherwise at most `keep`).
+    private static func verify(
+        _ user: TargetUser, capabilities keep: [Capability], exact: Bool
+    ) throws(PrivilegeDropError) {
         var ruid: uid_t = 0, euid: uid_t = 0, suid: uid_t = 0
         var rgid: gid_t = 0, egid: gid_t = 0, sgid: gid_t = 0
         guard wproxy_getresuid(&ruid, &euid, &suid) == 0, wproxy_getresgid(&rgid, &egid, &sgid) == 0,
@@ -127,12 +132,15 @@ package enum PrivilegeDrop {
             for flag in [CAP_PERMITTED, CAP_EFFECTIVE] {
                 var value = CAP_CLEAR
                 guard cap_get_flag(current, capability.value, flag, &value) == 0 else { throw failure(user, "cap_get_flag") }
-                guard (value == CAP_SET) == keep.contains(capability) else {
+                let isSet = value == CAP_SET
+                let wanted = keep.contains(capability)
+                // Never one that was not asked for; one that was, unless only "at most" is required.
+                guard isSet ? wanted : !(exact && wanted) else {
                     throw PrivilegeDropError("cannot drop privileges to \(user.name): \(capability) is not as asked")
                 }
             }
         }
-        guard permittedCount(current) == keep.count else {
+        guard exact ? permittedCount(current) == keep.count : permittedCount(current) <= keep.count else {
             throw PrivilegeDropError("cannot drop privileges to \(user.name): capabilities other than those kept remain")
         }
     }
