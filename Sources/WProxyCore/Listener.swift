@@ -20,7 +20,9 @@ package final class Listener: Sendable {
     }
 
     /// Binds every address (all of them or none: on failure those already bound are closed)
-    /// and logs `listening on HOST:PORT (MODE)` for each.
+    /// and logs `listening on HOST:PORT (MODE)` for each. With `acceptNow` false the sockets
+    /// listen (the kernel queues connections) but nothing is accepted until ``startAccepting()``,
+    /// so that no connection is served before privileges are dropped.
     package static func bind(
         addresses: [ListenAddress],
         mode: Mode,
@@ -28,6 +30,7 @@ package final class Listener: Sendable {
         group: any EventLoopGroup,
         acceptor: any ConnectionAcceptor,
         transparent: Bool = false,
+        acceptNow: Bool = true,
         logger: Logger
     ) async throws(ListenerBindError) -> Listener {
         let tracker = ConnectionTracker(limit: maxConnections)
@@ -36,6 +39,7 @@ package final class Listener: Sendable {
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 1024)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(ChannelOptions.autoRead, value: acceptNow)
                 .childChannelOption(ChannelOptions.autoRead, value: false)
                 .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                 .childChannelInitializer { channel in
@@ -87,6 +91,13 @@ package final class Listener: Sendable {
             return try await makeBootstrap(ipv6Option).bind(host: "::", port: address.port).get()
         } catch {
             return try await makeBootstrap(ipv4Option).bind(host: "0.0.0.0", port: address.port).get()
+        }
+    }
+
+    /// Starts accepting on sockets bound with `acceptNow: false`.
+    package func startAccepting() async throws {
+        for channel in serverChannels {
+            try await channel.setOption(ChannelOptions.autoRead, value: true).get()
         }
     }
 

@@ -52,7 +52,8 @@ package enum WProxyRuntime {
                 let listener = try await Listener.bind(
                     addresses: listenerConfig.listen, mode: listenerConfig.mode,
                     maxConnections: listenerConfig.maxConnections, group: group,
-                    acceptor: mode.acceptor, transparent: listenerConfig.transparent?.tproxy ?? false, logger: logger)
+                    acceptor: mode.acceptor, transparent: listenerConfig.transparent?.tproxy ?? false,
+                    acceptNow: user == nil, logger: logger)
                 listeners.append(listener)
                 listenerServices.append(
                     ListenerService(listener: listener, drainTimeout: configuration.global.drainTimeout, logger: logger))
@@ -64,6 +65,7 @@ package enum WProxyRuntime {
                 try await PrivilegeDrop.drop(to: user, keeping: keep, eventLoops: Array(group.makeIterator()))
                 let kept = keep.isEmpty ? "none" : keep.map(\.description).sorted().joined(separator: ",")
                 logger.info("running as user \(user.name) (uid \(user.uid), gid \(user.gid)), capabilities kept: \(kept)")
+                for listener in listeners { try await listener.startAccepting() }
             }
         } catch {
             for listener in listeners { await listener.stopAccepting() }
