@@ -21,6 +21,11 @@ package struct PortList: Hashable, Sendable, CustomStringConvertible {
     package struct Range: Hashable, Sendable {
         package var low: Int
         package var high: Int
+
+        package init(low: Int, high: Int) {
+            self.low = low
+            self.high = high
+        }
     }
 
     package var ranges: [Range]
