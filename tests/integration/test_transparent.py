@@ -392,6 +392,26 @@ def test_tproxy_on_a_router_with_user_keeping_cap_net_admin(netns, netns_wproxy,
     assert any(name.startswith("NIO-ELT") and cap == CAP_NET_ADMIN for name, cap in caps.items()), caps
 
 
+def test_tproxy_for_this_machines_own_connections(netns, netns_wproxy):
+    """The TPROXY laptop variant: mangle OUTPUT marks loop local connections through lo into
+    PREROUTING, where TPROXY hands them to wproxy; wproxy's own user is exempt."""
+    require_root_tools("iptables")
+    laptop = netns.add("l")
+    server = netns.add("s")
+    netns.link(laptop, "eth0", ROUTER_S_V4, ROUTER_S_V6, server, "eth0", SERVER_V4, SERVER_V6)
+    http = netns.start(server, sys.executable, "-c", HTTP_SERVER)
+    assert http.stdout.readline().strip() == "ready"
+    listen = f"127.0.0.1:{PROXY_PORT}"
+    proxy = netns_wproxy(laptop, "transparent", "--tproxy", "--listen", listen, "--user", "nobody",
+                         "--log-format", "json")
+    install_rules(laptop, printed_rules("--ports", "80", "--listen", listen, "--tproxy", "--user", "nobody"),
+                  "TPROXY with OUTPUT marking")
+    body = netns_exec(laptop, sys.executable, "-c", HTTP_GET, SERVER_V4, "80", "web.test").stdout.strip()
+    assert body == f"peer={ROUTER_S_V4}"
+    record = proxy.wait_for_record(lambda r: r["original_dst"] == f"{SERVER_V4}:80")
+    assert record["end"] == "closed"
+
+
 # --- loop protection, --print-iptables, --user errors -----------------------------------------
 
 def test_direct_connection_to_the_listener_is_a_loop(wproxy):
