@@ -47,7 +47,11 @@ package final class TransparentProxy: ConnectionAcceptor {
         try channel.pipeline.syncOperations.addHandler(TransparentFrontHandler(proxy: self, sniff: sniff))
     }
 
-    /// `direct`, or the hops in order; the dialer's chain (when it has one) is what this names.
+    /// `direct`, or the hops in order, for the access log's `route` key.
+    ///
+    /// The one place (with the `Dialer` line in the convenience init) to touch when the
+    /// listener configuration gains the `--upstream-proxy` chain: name its hops here, e.g.
+    /// `socks5://127.0.0.1:1080` or `http://a:3128>socks5://b:1080`.
     static func routeDescription(_ listener: ListenerConfig) -> String {
         "direct"
     }

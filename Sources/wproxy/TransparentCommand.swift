@@ -33,9 +33,9 @@ struct TransparentCommand: AsyncParsableCommand {
     var ports: String?
 
     func configuration() throws -> Configuration {
-        var (global, listener) = try common.apply(mode: .transparent, defaultListen: Self.defaultListen)
+        let (global, listenerBase) = try common.apply(mode: .transparent, defaultListen: Self.defaultListen)
+        var listener = listenerBase
         listener.transparent = TransparentOptions(tproxy: tproxy, sniff: sniff)
-        global.user = common.user
         return Configuration(global: global, listeners: [listener])
     }
 

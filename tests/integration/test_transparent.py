@@ -362,13 +362,15 @@ def test_laptop_output_redirect_with_user_nobody_on_a_low_port(netns, netns_wpro
 
 # --- TPROXY ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
-def test_tproxy_on_a_router_with_user_keeping_cap_net_admin(netns, netns_wproxy, family):
+@pytest.mark.parametrize("family,listen", [
+    ("ipv4", f"127.0.0.1:{PROXY_PORT}"), ("ipv6", f"[::1]:{PROXY_PORT}"),
+    ("ipv4", f":{PROXY_PORT}"), ("ipv6", f":{PROXY_PORT}"),  # one dual-stack transparent socket
+])
+def test_tproxy_on_a_router_with_user_keeping_cap_net_admin(netns, netns_wproxy, family, listen):
     require_root_tools("iptables", "ip6tables")
     net = Topology(netns)
     if family == "ipv6" and not netns.ipv6:
         pytest.skip("IPv6 addresses cannot be added in the namespaces here")
-    listen = f"127.0.0.1:{PROXY_PORT}" if family == "ipv4" else f"[::1]:{PROXY_PORT}"
     server, router_side = (SERVER_V4, ROUTER_S_V4) if family == "ipv4" else (SERVER_V6, ROUTER_S_V6)
     try:
         proxy = netns_wproxy(net.router, "transparent", "--tproxy", "--listen", listen, "--user", "nobody",
