@@ -31,11 +31,16 @@ let package = Package(
         .target(name: "WProxyConfig", swiftSettings: swiftSettings),
         // Backend selection snapshots and health bookkeeping. No NIO.
         .target(name: "WProxyLoadBalancing", swiftSettings: swiftSettings),
-        // Connection core: listener service, relay, idle timeout, access log.
+        // Linux facilities Swift cannot reach on its own: prctl (variadic) and the netfilter and
+        // transparent-proxy socket option numbers.
+        .target(name: "CWProxyLinux"),
+        // libcap, for keeping only the needed capabilities after `--user` drops root.
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        // Connection core: listener service, relay, idle timeout, access log, privilege drop.
         .target(
             name: "WProxyCore",
             dependencies: [
-                "WProxyConfig",
+                "WProxyConfig", "CWProxyLinux", "CLibcap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,9 +81,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WProxyTransparent",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyProtocols", "WProxyConfig", "CWProxyLinux",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyTransparent",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +126,15 @@ let package = Package(
         .testTarget(name: "WProxyConfigTests", dependencies: ["WProxyConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WProxyLoadBalancingTests", dependencies: ["WProxyLoadBalancing"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WProxyTransparentTests",
+            dependencies: [
+                "WProxyTransparent", "WProxyCore", "WProxyConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WProxyCoreTests",
             dependencies: [

@@ -14,6 +14,7 @@ extension Configuration {
     package func validationIssues() -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         if listeners.isEmpty { issues.append(ValidationIssue(listener: nil, message: "no listeners")) }
+        if let user = global.user, user.isEmpty { issues.append(ValidationIssue(listener: nil, message: "user must not be empty")) }
         if let workers = global.workers, !(1...1024).contains(workers) {
             issues.append(ValidationIssue(listener: nil, message: "workers must be from 1 to 1024, not \(workers)"))
         }
@@ -33,6 +34,7 @@ extension Configuration {
             if listener.connectTimeout <= .zero { errors.append("connect-timeout must be above 0") }
             if let idle = listener.idleTimeout, idle <= .zero { errors.append("idle-timeout must be above 0") }
             errors += listener.modeValidationErrors()
+            errors += listener.transparentValidationErrors()
             issues += errors.map { ValidationIssue(listener: index, message: "\(name): \($0)") }
         }
         return issues

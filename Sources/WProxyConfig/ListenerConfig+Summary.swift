@@ -11,7 +11,9 @@ extension ListenerConfig {
                 }
                 if !tcp.sni.isEmpty { line += ", \(tcp.sni.count) sni routes" }
             }
-        case .reverse, .forward, .socks, .transparent:
+        case .transparent:
+            if transparent?.tproxy == true { line += " (tproxy)" }
+        case .reverse, .forward, .socks:
             break
         }
         return line

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import WProxyConfig
 import WProxyCore
 import WProxyTCP
+import WProxyTransparent
 
 /// What a mode contributes for one listener: its connection acceptor and any background services.
 struct ModeInstance {
@@ -23,7 +24,11 @@ enum ModeFactory {
             let proxy = TCPProxy(
                 listener: listener, options: options, accessLog: accessLog, logger: logger, previous: previous as? TCPProxy)
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
-        case .reverse, .forward, .socks, .transparent:
+        case .transparent:
+            let options = listener.transparent ?? TransparentOptions()
+            let proxy = TransparentProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
+        case .reverse, .forward, .socks:
             throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
         }
     }

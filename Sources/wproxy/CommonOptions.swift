@@ -39,6 +39,11 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "Diagnostics and access-log format: text or json.")
     var logFormat: String = "text"
 
+    @Option(help: ArgumentHelp(
+        "After binding every listener, drop to this user and its group, keeping only the capabilities still needed.",
+        valueName: "name"))
+    var user: String?
+
     /// Builds the global section and the shared part of one listener.
     func apply(mode: Mode, defaultListen: String?) throws -> (GlobalConfig, ListenerConfig) {
         var global = GlobalConfig()
@@ -59,6 +64,10 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--log-format: '\(logFormat)' is not one of text, json")
         }
         global.logFormat = format
+        if let user {
+            guard !user.isEmpty else { throw ValidationError("--user: the user name is empty") }
+            global.user = user
+        }
 
         let texts = listen.isEmpty ? defaultListen.map { [$0] } ?? [] : listen
         guard !texts.isEmpty else { throw ValidationError("--listen is required for \(mode.rawValue)") }

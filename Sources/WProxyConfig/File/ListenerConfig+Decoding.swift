@@ -28,7 +28,12 @@ extension ListenerConfig {
         switch mode {
         case .tcp:
             listener.tcp = TCPOptions.decode(&reader)
-        case .reverse, .forward, .socks, .transparent:
+        case .transparent:
+            var options = TransparentOptions()
+            if let tproxy = reader.bool("tproxy") { options.tproxy = tproxy }
+            if let sniff = reader.bool("sniff") { options.sniff = sniff }
+            listener.transparent = options
+        case .reverse, .forward, .socks:
             break
         }
         reader.reportUnknownKeys()
