@@ -106,6 +106,15 @@ let package = Package(
         .testTarget(
             name: "WProxyLoadBalancingTests", dependencies: ["WProxyLoadBalancing"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "WProxyDialerTests",
+            dependencies: [
+                "WProxyDialer", "WProxyConfig", "WProxyProtocols",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WProxyCoreTests",
             dependencies: [
                 "WProxyCore",

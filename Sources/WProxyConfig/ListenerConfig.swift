@@ -4,6 +4,8 @@ package struct ListenerConfig: Sendable {
     package var listen: [ListenAddress]
     package var maxConnections: Int = 10000
     package var connectTimeout: Duration = .seconds(5)
+    /// `--upstream-proxy`, in order: every destination is dialed through this chain of hops (empty = direct).
+    package var upstreamProxies: [ProxyURL] = []
     /// nil means the mode's default: 300s for tunnels, 60s for HTTP keep-alive.
     package var idleTimeout: Duration?
     package var tcp: TCPOptions?
@@ -15,6 +17,9 @@ package struct ListenerConfig: Sendable {
 
     /// The idle timeout in force for tunnels of this listener.
     package var tunnelIdleTimeout: Duration { idleTimeout ?? .seconds(300) }
+
+    /// The idle timeout in force for HTTP keep-alive connections of this listener.
+    package var httpIdleTimeout: Duration { idleTimeout ?? .seconds(60) }
 }
 
 /// `wproxy tcp` options.
