@@ -32,7 +32,37 @@ extension Configuration {
                 if tcp.healthInterval <= .zero { errors.append("\(name): health-interval must be above 0") }
                 if tcp.lb == .hash { errors.append("\(name): lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash") }
             }
+            if listener.mode == .socks {
+                guard let socks = listener.socks else {
+                    errors.append("\(name): missing socks options")
+                    continue
+                }
+                if socks.handshakeTimeout <= .zero { errors.append("\(name): handshake-timeout must be above 0") }
+                if let refusal = Self.openProxyRefusal(listen: listener.listen, hasAuth: !socks.auth.isEmpty, hasAllow: !socks.allow.isEmpty) {
+                    errors.append("\(name): \(refusal)")
+                }
+            }
         }
         return errors
+    }
+}
+
+extension Configuration {
+    /// SPEC "Safety": `forward` and `socks` refuse to listen beyond loopback with neither `--auth` nor
+    /// `--allow`. Returns the exact message for the first such address, or nil when it may start.
+    /// Every-interface addresses (`PORT`, `:PORT`) are shown as `[::]:PORT`.
+    package static func openProxyRefusal(listen: [ListenAddress], hasAuth: Bool, hasAllow: Bool) -> String? {
+        guard !hasAuth, !hasAllow else { return nil }
+        for address in listen where !Self.isLoopback(address) {
+            let shown = address.host == nil ? "[::]:\(address.port)" : address.description
+            return "refusing to run an open proxy on \(shown): pass --auth USER:PASS or --allow CIDR"
+        }
+        return nil
+    }
+
+    private static func isLoopback(_ address: ListenAddress) -> Bool {
+        guard let host = address.host else { return false }
+        if host == "localhost" { return true }
+        return IPAddress(host)?.isLoopback ?? false
     }
 }

@@ -9,6 +9,7 @@ package struct ListenerConfig: Sendable {
     /// nil means the mode's default: 300s for tunnels, 60s for HTTP keep-alive.
     package var idleTimeout: Duration?
     package var tcp: TCPOptions?
+    package var socks: SOCKSOptions?
 
     package init(mode: Mode, listen: [ListenAddress]) {
         self.mode = mode
