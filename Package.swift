@@ -73,9 +73,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WProxyForward",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyHTTP", "WProxyProtocols", "WProxyConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

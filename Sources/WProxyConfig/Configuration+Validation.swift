@@ -32,6 +32,21 @@ extension Configuration {
                 if tcp.healthInterval <= .zero { errors.append("\(name): health-interval must be above 0") }
                 if tcp.lb == .hash { errors.append("\(name): lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash") }
             }
+            if listener.mode == .forward {
+                guard let forward = listener.forward else {
+                    errors.append("\(name): missing forward options")
+                    continue
+                }
+                if forward.originPoolSize < 0 || forward.originPoolSize > 10000 {
+                    errors.append("\(name): origin-pool-size must be from 0 to 10000")
+                }
+                if forward.originIdleTimeout <= .zero { errors.append("\(name): origin-idle-timeout must be above 0") }
+                if let refusal = Self.openProxyRefusal(
+                    listen: listener.listen, hasAuth: !forward.auth.isEmpty, hasAllow: !forward.allow.isEmpty)
+                {
+                    errors.append("\(name): \(refusal)")
+                }
+            }
             if listener.mode == .socks {
                 guard let socks = listener.socks else {
                     errors.append("\(name): missing socks options")

@@ -10,6 +10,7 @@ package struct ListenerConfig: Sendable {
     package var idleTimeout: Duration?
     package var tcp: TCPOptions?
     package var socks: SOCKSOptions?
+    package var forward: ForwardOptions?
 
     package init(mode: Mode, listen: [ListenAddress]) {
         self.mode = mode
