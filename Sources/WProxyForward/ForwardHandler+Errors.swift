@@ -80,7 +80,7 @@ extension ForwardHandler {
         let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
         var fields: [(String, String)] = [
             ("time", Timestamp.now()), ("mode", "forward"), ("client", clientAddress), ("user", user),
-            ("method", method.rawValue), ("target", logTarget), ("status", String(status)),
+            ("method", logMethod), ("target", logTarget), ("status", String(status)),
             ("bytes_up", String(bytesUp)), ("bytes_down", String(bytesDown)), ("duration", formatSeconds(seconds)),
         ]
         if let end { fields.append(("end", end)) }

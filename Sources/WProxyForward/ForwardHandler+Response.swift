@@ -88,6 +88,9 @@ extension ForwardHandler {
         if clientKeepAlive && requestEnded {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
             state = .idle
+            logMethod = "-"
+            logTarget = "-"
+            started = .now()
             lastActivity = NIODeadline.now()
             if !queued.isEmpty {
                 let parts = queued

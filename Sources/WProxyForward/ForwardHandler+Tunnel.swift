@@ -140,7 +140,7 @@ extension ForwardHandler {
         for helper in helpers { pipeline.removeHandler(helper, promise: nil) }
         pipeline.removeHandler(context: context, promise: nil)
         let record = TunnelRecord(
-            proxy: proxy, client: clientAddress, user: user, method: method.rawValue, target: logTarget,
+            proxy: proxy, client: clientAddress, user: user, method: logMethod, target: logTarget,
             status: status, started: started, bytesDownBefore: bytesDown)
         do {
             try Relay.join(

@@ -19,7 +19,7 @@ import WProxyProtocols
 ///   504) and closes the connection; after the head it closes the connection.
 /// Assumes the pipeline is request decoder, response encoder (no automatic framing), this handler, with
 /// `autoRead` off.
-final class ForwardHandler: ChannelInboundHandler {
+final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -50,8 +50,10 @@ final class ForwardHandler: ChannelInboundHandler {
 
     // The request in flight.
     var method = HTTPMethod.GET
+    /// `-` until a request head has been read (a malformed first request is logged with it).
+    var logMethod = "-"
     var requestVersion = HTTPVersion.http1_1
-    var logTarget = ""
+    var logTarget = "-"
     var user = "-"
     var started = NIODeadline.uptimeNanoseconds(0)
     var originHead: HTTPRequestHead?
@@ -96,6 +98,7 @@ final class ForwardHandler: ChannelInboundHandler {
         self.context = context
         clientAddress = Listener.format(context.channel.remoteAddress)
         lastActivity = context.eventLoop.now
+        started = .now()
         armIdleTimer()
         if context.channel.isActive { context.read() }
     }
@@ -201,7 +204,7 @@ final class ForwardHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is HTTPParserError {
-            reject(.badRequest, "malformed request: \(error)")
+            reject(.badRequest, "wproxy: malformed request: \(error)")
         } else {
             clientGone()
         }
@@ -212,6 +215,7 @@ final class ForwardHandler: ChannelInboundHandler {
     private func startRequest(_ head: HTTPRequestHead) {
         started = NIODeadline.now()
         method = head.method
+        logMethod = head.method.rawValue
         requestVersion = head.version
         logTarget = head.uri
         user = "-"
