@@ -109,7 +109,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WProxyHTTPTests",
-            dependencies: ["WProxyHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: [
+                "WProxyHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WProxyConfigTests", dependencies: ["WProxyConfig"], swiftSettings: swiftSettings),

@@ -191,7 +191,7 @@ def start_tinyproxy(port, extra=""):
     config = os.path.join(directory, "tinyproxy.conf")
     with open(config, "w") as f:
         f.write(f"Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nLogLevel Critical\n"
-                f"ConnectPort 0\nAllow 127.0.0.1\n{extra}\n")
+                f"Allow 127.0.0.1\n{extra}\n")
     proc = subprocess.Popen(["tinyproxy", "-d", "-c", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
     return proc
