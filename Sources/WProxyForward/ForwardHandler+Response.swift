@@ -45,7 +45,7 @@ extension ForwardHandler {
         var headers = response.headers
         let chunked = headers.isChunkedTransferEncoding
         let hasLength = headers.contains(name: "content-length")
-        headers.removeHopByHop()
+        headers.removeHopByHopIfPresent()
         let bodyless = method == .HEAD || status == 204 || status == 304
         if !bodyless && !chunked && !hasLength { originReusable = false }  // delimited by the origin closing
         let clientSpeaks11 = requestVersion.major == 1 && requestVersion.minor >= 1
@@ -85,7 +85,7 @@ extension ForwardHandler {
         let reusable = originReusable && requestEnded
         releaseOrigin(reusable: reusable)
         log()
-        if clientKeepAlive && requestEnded {
+        if clientKeepAlive && requestEnded && !clientInputClosed {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
             state = .idle
             logMethod = "-"

@@ -24,7 +24,7 @@ extension ForwardHandler {
         originHost = host
         originPort = port
         originKey = HostPortText.format(host: host, port: port)
-        if let rule = proxy.denyDest.denying(host: host) {
+        if !proxy.denyDest.isEmpty, let rule = proxy.denyDest.denying(host: host) {
             return reject(.forbidden, "wproxy: destination \(originKey) is denied (--deny-dest \(rule))")
         }
         state = .connecting

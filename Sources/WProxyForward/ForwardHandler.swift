@@ -78,6 +78,8 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
     var origin: OriginHandler?
     var originChannel: (any Channel)?
     var waitingForClientWritable = false
+    /// The client half-closed after its request: no further request can come, so close after the response.
+    var clientInputClosed = false
 
     // Idle timeout: one timer per connection that re-arms itself from `lastActivity`.
     var lastActivity = NIODeadline.now()
@@ -188,6 +190,7 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
                 close()
             case .dialing, .exchanging:
                 // The client stopped sending; a response may still be on its way (half-close).
+                clientInputClosed = true
                 if !requestEnded { clientGone() }
             case .connecting, .upgrading, .tunnelled, .closed:
                 break
@@ -263,7 +266,7 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard target.isPlain else {
             return reject(.badRequest, "wproxy: \(target.scheme):// URLs must be tunnelled: send CONNECT \(target.authority) and speak TLS through the tunnel (curl and browsers do this for https:// URLs)")
         }
-        if let rule = proxy.denyDest.denying(host: target.host) {
+        if !proxy.denyDest.isEmpty, let rule = proxy.denyDest.denying(host: target.host) {
             return reject(.forbidden, "wproxy: destination \(target.authority) is denied (--deny-dest \(rule))")
         }
         var headers = head.headers
@@ -272,7 +275,7 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
             return reject(.badRequest, "wproxy: request has both Content-Length and Transfer-Encoding")
         }
         isUpgrade = headers.contains(name: "upgrade") && headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-        headers.removeHopByHop(keepUpgrade: isUpgrade)
+        headers.removeHopByHopIfPresent(keepUpgrade: isUpgrade)
         if chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
         headers.replaceOrAdd(name: "Host", value: target.hostHeader)
         headers.addVia()

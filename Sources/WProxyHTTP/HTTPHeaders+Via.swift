@@ -17,7 +17,9 @@ extension HTTPHeaders {
 
     /// True when the message body is framed with chunked transfer coding (the last coding is `chunked`).
     package var isChunkedTransferEncoding: Bool {
-        guard let last = self[canonicalForm: "transfer-encoding"].last else { return false }
+        guard first(name: "transfer-encoding") != nil, let last = self[canonicalForm: "transfer-encoding"].last else {
+            return false
+        }
         return last.lowercased() == "chunked"
     }
 }

@@ -30,9 +30,9 @@ package final class OriginPool {
 
     /// An idle, still-open connection to `key`, removed from the pool; nil when there is none.
     package func take(_ key: String) -> (any Channel)? {
-        guard var entries = idle[key] else { return nil }
-        defer { idle[key] = entries.isEmpty ? nil : entries }
-        while let entry = entries.popLast() {
+        // Mutated in place (no copy of the array, one hash): empty lists stay until the next sweep.
+        guard let index = idle.index(forKey: key) else { return nil }
+        while let entry = idle.values[index].popLast() {
             count -= 1
             if entry.channel.isActive { return entry.channel }
         }
@@ -42,13 +42,15 @@ package final class OriginPool {
     /// Offers an idle connection; false (and nothing kept) when the key already has `maxIdlePerKey`.
     package func put(_ channel: any Channel, key: String) -> Bool {
         guard maxIdlePerKey > 0, channel.isActive else { return false }
-        var entries = idle.removeValue(forKey: key) ?? []
-        guard entries.count < maxIdlePerKey else {
-            idle[key] = entries
-            return false
+        let index: Dictionary<String, [Entry]>.Index
+        if let existing = idle.index(forKey: key) {
+            index = existing
+        } else {
+            idle[key] = []
+            index = idle.index(forKey: key)!
         }
-        entries.append(Entry(channel: channel, idleSince: eventLoop.now))
-        idle[key] = entries
+        guard idle.values[index].count < maxIdlePerKey else { return false }
+        idle.values[index].append(Entry(channel: channel, idleSince: eventLoop.now))
         count += 1
         armSweep()
         return true
@@ -56,12 +58,11 @@ package final class OriginPool {
 
     /// Forgets a pooled connection (it closed); no-op when it is not in the pool.
     package func remove(_ channel: any Channel, key: String) {
-        guard var entries = idle.removeValue(forKey: key) else { return }
-        if let index = entries.firstIndex(where: { $0.channel === channel }) {
-            entries.remove(at: index)
-            count -= 1
-        }
-        if !entries.isEmpty { idle[key] = entries }
+        guard let index = idle.index(forKey: key),
+            let position = idle.values[index].firstIndex(where: { $0.channel === channel })
+        else { return }
+        idle.values[index].remove(at: position)
+        count -= 1
     }
 
     /// Closes every idle connection (shutdown).
@@ -77,7 +78,7 @@ package final class OriginPool {
     /// One timer for the whole pool, due when the oldest idle connection expires.
     private func armSweep() {
         guard sweep == nil, count > 0 else { return }
-        let oldest = idle.values.compactMap { $0.first?.idleSince }.min() ?? eventLoop.now
+        let oldest = idle.values.lazy.compactMap { $0.first?.idleSince }.min() ?? eventLoop.now
         sweep = eventLoop.assumeIsolated().scheduleTask(deadline: oldest + idleTimeout) { [self] in
             sweep = nil
             expire()
@@ -90,7 +91,7 @@ package final class OriginPool {
         var expired: [any Channel] = []
         for (key, entries) in idle {
             let kept = entries.filter { $0.idleSince > cutoff }
-            if kept.count != entries.count {
+            if kept.count != entries.count || kept.isEmpty {
                 expired += entries.filter { $0.idleSince <= cutoff }.map(\.channel)
                 idle[key] = kept.isEmpty ? nil : kept
             }

@@ -35,15 +35,18 @@ package enum RequestTarget: Hashable, Sendable {
             self = .origin(text)
             return
         }
-        guard let separator = text.firstRange(of: "://") else {
+        guard let separator = Self.schemeSeparator(in: text) else {
             throw RequestTargetError("request target '\(text.prefix(100))' is neither absolute-form (http://host/path) nor origin-form (/path)")
         }
-        let scheme = text[..<separator.lowerBound].lowercased()
+        let schemeText = text[..<separator]
+        let scheme = schemeText.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+            ? schemeText.lowercased() : String(schemeText)
         guard !scheme.isEmpty, scheme.utf8.allSatisfy({ Self.isSchemeByte($0) }) else {
             throw RequestTargetError("bad URI scheme in '\(text.prefix(100))'")
         }
-        let afterScheme = text[separator.upperBound...]
-        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
+        let afterScheme = text[text.utf8.index(separator, offsetBy: 3)...]
+        let authorityEnd = afterScheme.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }
+            ?? afterScheme.endIndex
         let authority = afterScheme[..<authorityEnd]
         let defaultPort: Int?
         switch scheme {
@@ -64,31 +67,47 @@ package enum RequestTarget: Hashable, Sendable {
         self = .absolute(AbsoluteTarget(scheme: scheme, host: host, port: port, defaultPort: defaultPort, path: path))
     }
 
+    /// Where `://` starts, searching bytes only.
+    private static func schemeSeparator(in text: String) -> String.Index? {
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: ":") {
+                let rest = utf8[index...]
+                return rest.starts(with: "://".utf8) ? index : nil
+            }
+            if byte == UInt8(ascii: "/") { return nil }
+            index = utf8.index(after: index)
+        }
+        return nil
+    }
+
     /// `host[:port]` with IPv6 in brackets. `defaultPort == nil` means the port is required.
     static func parseAuthority(_ text: Substring, defaultPort: Int?) throws(RequestTargetError) -> (String, Int) {
         guard !text.isEmpty else { throw RequestTargetError("request target has no host") }
-        guard !text.contains("@") else {
+        guard !text.utf8.contains(UInt8(ascii: "@")) else {
             throw RequestTargetError("request target must not contain userinfo ('user@host')")
         }
         let host: Substring
         var portText: Substring?
-        if text.first == "[" {
-            guard let close = text.firstIndex(of: "]") else {
+        if text.utf8.first == UInt8(ascii: "[") {
+            guard let close = text.utf8.firstIndex(of: UInt8(ascii: "]")) else {
                 throw RequestTargetError("'\(text.prefix(100))' has '[' without ']'")
             }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
+            host = text[text.utf8.index(after: text.startIndex)..<close]
+            let rest = text[text.utf8.index(after: close)...]
             if !rest.isEmpty {
-                guard rest.first == ":" else { throw RequestTargetError("'\(text.prefix(100))': expected ':PORT' after ']'") }
+                guard rest.utf8.first == UInt8(ascii: ":") else { throw RequestTargetError("'\(text.prefix(100))': expected ':PORT' after ']'") }
                 portText = rest.dropFirst()
             }
-            guard host.contains(":"), host.utf8.allSatisfy({ Self.isHexDigitOrColonOrDot($0) }) else {
+            guard host.utf8.contains(UInt8(ascii: ":")), host.utf8.allSatisfy({ Self.isHexDigitOrColonOrDot($0) }) else {
                 throw RequestTargetError("'\(text.prefix(100))': brackets must hold an IPv6 address")
             }
         } else {
-            if let colon = text.lastIndex(of: ":") {
+            if let colon = text.utf8.lastIndex(of: UInt8(ascii: ":")) {
                 host = text[..<colon]
-                portText = text[text.index(after: colon)...]
+                portText = text[text.utf8.index(after: colon)...]
             } else {
                 host = text
             }
@@ -99,7 +118,7 @@ package enum RequestTarget: Hashable, Sendable {
         guard !host.isEmpty else { throw RequestTargetError("request target has no host") }
         let port: Int
         if let portText {
-            guard !portText.isEmpty, portText.count <= 5, portText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            guard !portText.isEmpty, portText.utf8.count <= 5, portText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
                 let value = Int(portText), (1...65535).contains(value)
             else {
                 throw RequestTargetError("'\(text.prefix(100))' has an invalid port")
@@ -167,13 +186,13 @@ package struct AbsoluteTarget: Hashable, Sendable {
 
     /// The `Host` header value: the host, plus `:port` when it is not the scheme's default.
     package var hostHeader: String {
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let bracketed = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         return port == defaultPort ? bracketed : "\(bracketed):\(port)"
     }
 
     /// `host:port` (IPv6 in brackets): the key of an origin connection pool.
     package var authority: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     /// True for `http` and `ws` (plain TCP to the origin); `https`/`wss` need a CONNECT tunnel.

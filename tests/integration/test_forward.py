@@ -342,3 +342,20 @@ def test_default_listen_is_loopback_3128():
     result = run_wproxy("forward", "--help")
     assert result.returncode == 0
     assert "--auth" in result.stdout and "--deny-dest" in result.stdout and "--upstream-proxy" in result.stdout
+
+
+def test_client_half_close_after_the_request_gets_the_response_and_a_close(wproxy, origin):
+    server = origin()
+    proxy = start_forward(wproxy)
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+        sock.sendall(f"GET http://127.0.0.1:{server.port}/half HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.shutdown(socket.SHUT_WR)
+        started = time.monotonic()
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert data.endswith(b"hello from origin /half")
+        assert time.monotonic() - started < 5
