@@ -27,7 +27,9 @@ extension ForwardHandler {
             return
         }
         responseHeadSent = true
-        proxy.logger.debug("\(clientAddress) \(method) \(logTarget): \(status.code) \(message)")
+        if proxy.logger.logLevel <= .debug {
+            proxy.logger.debug("\(clientAddress) \(method) \(logTarget): \(status.code) \(message)")
+        }
         let response = ErrorResponse(
             status, message, close: true, extraHeaders: extraHeaders, allocator: context.channel.allocator)
         context.write(wrapOutboundOut(.head(response.head)), promise: nil)

@@ -139,14 +139,14 @@ extension ForwardHandler {
         let pipeline = context.pipeline.syncOperations
         for helper in helpers { pipeline.removeHandler(helper, promise: nil) }
         pipeline.removeHandler(context: context, promise: nil)
-        let record = TunnelRecord(
+        let record = proxy.accessLog == nil ? nil : TunnelRecord(
             proxy: proxy, client: clientAddress, user: user, method: logMethod, target: logTarget,
             status: status, started: started, bytesDownBefore: bytesDown)
         do {
             try Relay.join(
                 client: client, upstream: upstream, initialUpstreamData: clientBytes, idleTimeout: proxy.tunnelIdleTimeout
             ) { result in
-                record.log(result)
+                record?.log(result)
             }
         } catch {
             client.close(promise: nil)

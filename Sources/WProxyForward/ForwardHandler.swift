@@ -46,7 +46,15 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
     let responseEncoder: HTTPResponseEncoder
     var context: ChannelHandlerContext?
     var state = State.idle
-    var clientAddress = "?"
+    /// The client's `HOST:PORT`, formatted only when a log line needs it.
+    var clientAddress: String {
+        if let formatted = formattedClientAddress { return formatted }
+        let formatted = Listener.format(clientSocketAddress)
+        formattedClientAddress = formatted
+        return formatted
+    }
+    var clientSocketAddress: SocketAddress?
+    private var formattedClientAddress: String?
 
     // The request in flight.
     var method = HTTPMethod.GET
@@ -98,7 +106,7 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        clientAddress = Listener.format(context.channel.remoteAddress)
+        clientSocketAddress = context.channel.remoteAddress
         lastActivity = context.eventLoop.now
         started = .now()
         armIdleTimer()

@@ -36,7 +36,7 @@ package final class ForwardProxy: ConnectionAcceptor {
 
     package func initializeConnection(_ channel: any Channel) throws {
         let pool = originPool(for: channel.eventLoop)
-        let allowed = options.allowsClient(channel.remoteAddress?.ipAddress)
+        let allowed = options.allow.isEmpty || options.allowsClient(channel.remoteAddress?.ipAddress)
         let sync = channel.pipeline.syncOperations
         let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         let encoder = HTTPResponseEncoder(configuration: .noFraming)
