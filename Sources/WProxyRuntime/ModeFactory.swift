@@ -3,6 +3,7 @@ import NIOCore
 import ServiceLifecycle
 import WProxyConfig
 import WProxyCore
+import WProxySOCKS
 import WProxyTCP
 
 /// What a mode contributes for one listener: its connection acceptor and any background services.
@@ -19,7 +20,11 @@ enum ModeFactory {
             guard let options = listener.tcp else { throw RuntimeError("tcp listener without tcp options") }
             let proxy = TCPProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
-        case .reverse, .forward, .socks, .transparent:
+        case .socks:
+            guard let options = listener.socks else { throw RuntimeError("socks listener without socks options") }
+            let proxy = SOCKSProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
+        case .reverse, .forward, .transparent:
             throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
         }
     }
