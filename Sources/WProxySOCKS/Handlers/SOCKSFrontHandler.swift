@@ -103,8 +103,12 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .handshake:
             proxy.logger.debug("client closed during the SOCKS handshake", metadata: ["client": "\(record.clientAddress.map { "\($0)" } ?? "?")"])
             closeConnection()
-        case .working, .bindWaiting:
+        case .working:
             clientSentEOF = true
+        case .bindWaiting:
+            // Nothing can come of a BIND whose client has stopped talking: it would only hold a port.
+            finish(end: "client_closed")
+            closeConnection()
         case .udp(let association):
             association.close(end: "closed")
         case .relaying, .closed:
