@@ -192,7 +192,7 @@ package struct SOCKSServerStateMachine {
                 do {
                     parsed = try self.buffered.readSOCKS5UsernamePasswordRequest()
                 } catch {
-                    return self.fail(.replyAndClose(Self.authenticationStatus(.failure)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.authenticationStatus(.failure))))
                 }
                 guard let credentials = parsed else {
                     return self.needMore(reply: reply)
@@ -208,9 +208,9 @@ package struct SOCKSServerStateMachine {
                 do {
                     parsed = try self.buffered.readSOCKS5Request()
                 } catch let error as SOCKSError where error.unsupportedAddressType != nil {
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .addressTypeNotSupported)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .addressTypeNotSupported))))
                 } catch {
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .generalFailure)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .generalFailure))))
                 }
                 guard let wire = parsed else {
                     return self.needMore(reply: reply)
@@ -221,7 +221,7 @@ package struct SOCKSServerStateMachine {
                     self.state = .awaitingOutcome(request)
                     return .request(request, reply: reply)
                 case .other:
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .commandNotSupported)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .commandNotSupported))))
                 }
 
             case .awaitingSOCKS4Request:
@@ -267,6 +267,15 @@ package struct SOCKSServerStateMachine {
     }
 
     // MARK: - Helpers
+
+    /// A rejection that follows replies not yet handed out (a method selection or auth status for
+    /// messages the client pipelined): those must reach the client first or it misreads the rejection.
+    private static func joined(_ pending: ByteBuffer?, _ rejection: ByteBuffer) -> ByteBuffer {
+        guard var pending else { return rejection }
+        var rejection = rejection
+        pending.writeBuffer(&rejection)
+        return pending
+    }
 
     /// Waits for more bytes unless the buffered handshake already exceeds the limit.
     private mutating func needMore(reply: ByteBuffer?) -> Action {
