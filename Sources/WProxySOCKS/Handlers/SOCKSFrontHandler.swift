@@ -188,6 +188,10 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
                 channel.close(promise: nil)
             }
         case .close:
+            switch phase {
+            case .working, .bindWaiting: finish(end: "rejected")  // e.g. too much early data
+            case .handshake, .udp, .relaying, .closed: break
+            }
             closeConnection()
         }
     }
