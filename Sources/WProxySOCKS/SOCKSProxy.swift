@@ -40,8 +40,14 @@ package final class SOCKSProxy: ConnectionAcceptor {
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
+        try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
         try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self))
     }
+
+    /// NIO keeps each channel's last receive buffer for reuse, so an idle tunnel holds one buffer per side
+    /// at the size the allocator last chose. Starting small (SOCKS handshakes are under 600 bytes) keeps idle
+    /// tunnels light; the allocator still grows to 64 KiB within a few reads of a bulk transfer.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
 
     /// RFC 1929 check. The password comparison takes the same time wherever the first difference is.
     func verify(user: String, password: String) -> Bool {

@@ -289,6 +289,7 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         phase = .relaying
         cancelTimers()
         let client = context.channel
+        try? peer.syncOptions?.setOption(ChannelOptions.recvAllocator, value: SOCKSProxy.receiveAllocator)
         context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         self.context = nil

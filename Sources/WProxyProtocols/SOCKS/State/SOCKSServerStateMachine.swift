@@ -34,7 +34,8 @@ package struct SOCKSServerStateMachine {
     package let configuration: Configuration
     private var state: State = .awaitingVersion
     /// Client bytes not yet consumed by a parser (or, after the request, early data).
-    private var buffered = ByteBuffer()
+    private var buffered = Self.emptyBuffer
+    private static let emptyBuffer = ByteBuffer()
 
     package init(configuration: Configuration) {
         self.configuration = configuration
@@ -66,7 +67,13 @@ package struct SOCKSServerStateMachine {
                 var bytes = bytes
                 self.buffered.writeBuffer(&bytes)
             }
-            return self.process(reply: nil)
+            let action = self.process(reply: nil)
+            if self.buffered.readableBytes == 0 {
+                // Let go of the channel's receive buffer: NIO reuses it for the next read only if no one
+                // else holds it, and otherwise allocates (and keeps) a second one for the connection.
+                self.buffered = Self.emptyBuffer
+            }
+            return action
         }
     }
 
@@ -294,13 +301,13 @@ package struct SOCKSServerStateMachine {
     /// Enters the error state for good, dropping buffered input.
     private mutating func fail(_ action: Action) -> Action {
         self.state = .error
-        self.buffered = ByteBuffer()
+        self.buffered = Self.emptyBuffer
         return action
     }
 
     private mutating func takeBuffered() -> ByteBuffer {
         let bytes = self.buffered
-        self.buffered = ByteBuffer()
+        self.buffered = Self.emptyBuffer
         return bytes
     }
 }
