@@ -11,7 +11,9 @@ struct SOCKSSessionRecord {
     var user: String?
     var version: SOCKSVersion = .v5
     var command: SOCKSCommand?
-    var destination: String = "-"
+    /// The requested destination; formatted only when a line is written.
+    var target: SOCKSTarget?
+    var destination: String { target?.description ?? "-" }
     /// The reply code sent last: SOCKS5 REP or SOCKS4 CD (`0x5a`/`0x5b`).
     var reply: UInt8?
     var bytesUp = 0

@@ -21,7 +21,14 @@ extension SocketAddress {
 
     /// The address as a SOCKS BND.ADDR/BND.PORT (`0.0.0.0:0` when it has no IP form).
     var socksTarget: SOCKSTarget {
-        SOCKSTarget(self.unmapped) ?? .unspecifiedIPv4
+        switch self {
+        case .v4(let address):
+            // Straight from the sockaddr_in (family, port, address): no text round trip per connection.
+            let ip = withUnsafeBytes(of: address.address) { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+            return SOCKSTarget(host: .ipv4(ip), port: UInt16(truncatingIfNeeded: self.port ?? 0))
+        case .v6, .unixDomainSocket:
+            return SOCKSTarget(self.unmapped) ?? .unspecifiedIPv4
+        }
     }
 }
 

@@ -217,7 +217,7 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         record.version = request.version
         record.command = request.command
         if let user = request.username { record.user = user }
-        record.destination = request.target.description
+        record.target = request.target
         guard clientAllowed else {
             proxy.logger.debug("client not in --allow", metadata: ["client": "\(Listener.format(record.clientAddress))"])
             fail(.notAllowedByRuleset, end: "client_denied")
