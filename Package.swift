@@ -83,9 +83,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WProxySOCKS",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyProtocols", "WProxyConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,6 +144,17 @@ let package = Package(
                 "WProxyCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WProxySOCKSTests",
+            dependencies: [
+                "WProxySOCKS", "WProxyDialer", "WProxyProtocols", "WProxyConfig", "WProxyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

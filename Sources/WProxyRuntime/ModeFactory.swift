@@ -4,6 +4,7 @@ import ServiceLifecycle
 import WProxyConfig
 import WProxyCore
 import WProxyForward
+import WProxySOCKS
 import WProxyTCP
 
 /// What a mode contributes for one listener: its connection acceptor and any background services.
@@ -24,7 +25,11 @@ enum ModeFactory {
             guard let options = listener.forward else { throw RuntimeError("forward listener without forward options") }
             let proxy = ForwardProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
             return ModeInstance(acceptor: proxy, services: { _ in [] })
-        case .reverse, .socks, .transparent:
+        case .socks:
+            guard let options = listener.socks else { throw RuntimeError("socks listener without socks options") }
+            let proxy = SOCKSProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
+        case .reverse, .transparent:
             throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
         }
     }
