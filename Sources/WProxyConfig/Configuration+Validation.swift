@@ -56,9 +56,48 @@ extension ListenerConfig {
             if tcp.lb == .hash {
                 errors.append("lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash")
             }
-        case .reverse, .forward, .socks, .transparent:
+        case .forward:
+            guard let forward else { return ["missing forward options"] }
+            if forward.originPoolSize < 0 || forward.originPoolSize > 10000 {
+                errors.append("origin-pool-size must be from 0 to 10000")
+            }
+            if forward.originIdleTimeout <= .zero { errors.append("origin-idle-timeout must be above 0") }
+            if let refusal = Configuration.openProxyRefusal(
+                listen: listen, hasAuth: !forward.auth.isEmpty, hasAllow: !forward.allow.isEmpty)
+            {
+                errors.append(refusal)
+            }
+        case .socks:
+            guard let socks else { return ["missing socks options"] }
+            if socks.handshakeTimeout <= .zero { errors.append("handshake-timeout must be above 0") }
+            if let refusal = Configuration.openProxyRefusal(
+                listen: listen, hasAuth: !socks.auth.isEmpty, hasAllow: !socks.allow.isEmpty)
+            {
+                errors.append(refusal)
+            }
+        case .reverse, .transparent:
             break
         }
         return errors
+    }
+}
+
+extension Configuration {
+    /// SPEC "Safety": `forward` and `socks` refuse to listen beyond loopback with neither `--auth` nor
+    /// `--allow`. Returns the exact message for the first such address, or nil when it may start.
+    /// Every-interface addresses (`PORT`, `:PORT`) are shown as `[::]:PORT`.
+    package static func openProxyRefusal(listen: [ListenAddress], hasAuth: Bool, hasAllow: Bool) -> String? {
+        guard !hasAuth, !hasAllow else { return nil }
+        for address in listen where !Self.isLoopback(address) {
+            let shown = address.host == nil ? "[::]:\(address.port)" : address.description
+            return "refusing to run an open proxy on \(shown): pass --auth USER:PASS or --allow CIDR"
+        }
+        return nil
+    }
+
+    private static func isLoopback(_ address: ListenAddress) -> Bool {
+        guard let host = address.host else { return false }
+        if host == "localhost" { return true }
+        return IPAddress(host)?.isLoopback ?? false
     }
 }

@@ -6,10 +6,14 @@ package struct ListenerConfig: Sendable {
     package var listen: [ListenAddress]
     package var maxConnections: Int = 10000
     package var connectTimeout: Duration = .seconds(5)
+    /// `--upstream-proxy`, in order: every destination is dialed through this chain of hops (empty = direct).
+    package var upstreamProxies: [ProxyURL] = []
     /// nil means the mode's default: 300s for tunnels, 60s for HTTP keep-alive.
     package var idleTimeout: Duration?
     package var tcp: TCPOptions?
     package var transparent: TransparentOptions?
+    package var socks: SOCKSOptions?
+    package var forward: ForwardOptions?
 
     package init(mode: Mode, listen: [ListenAddress]) {
         self.mode = mode
@@ -21,6 +25,9 @@ package struct ListenerConfig: Sendable {
 
     /// The idle timeout in force for tunnels of this listener.
     package var tunnelIdleTimeout: Duration { idleTimeout ?? .seconds(300) }
+
+    /// The idle timeout in force for HTTP keep-alive connections of this listener.
+    package var httpIdleTimeout: Duration { idleTimeout ?? .seconds(60) }
 }
 
 /// `wproxy tcp` options.

@@ -3,6 +3,8 @@ import NIOCore
 import ServiceLifecycle
 import WProxyConfig
 import WProxyCore
+import WProxyForward
+import WProxySOCKS
 import WProxyTCP
 import WProxyTransparent
 
@@ -28,7 +30,15 @@ enum ModeFactory {
             let options = listener.transparent ?? TransparentOptions()
             let proxy = TransparentProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
             return ModeInstance(acceptor: proxy, services: { _ in [] })
-        case .reverse, .forward, .socks:
+        case .forward:
+            guard let options = listener.forward else { throw RuntimeError("forward listener without forward options") }
+            let proxy = ForwardProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
+        case .socks:
+            guard let options = listener.socks else { throw RuntimeError("socks listener without socks options") }
+            let proxy = SOCKSProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
+        case .reverse:
             throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
         }
     }

@@ -24,7 +24,7 @@ package final class TransparentProxy: ConnectionAcceptor {
     /// listener configures for dialing (connect timeout, upstream proxies) applies here too.
     package convenience init(listener: ListenerConfig, options: TransparentOptions, accessLog: AccessLog?, logger: Logger) {
         self.init(
-            listener: listener, options: options, dialer: Dialer(connectTimeout: listener.connectTimeout),
+            listener: listener, options: options, dialer: Dialer(connectTimeout: listener.connectTimeout, hops: listener.upstreamProxies),
             route: Self.routeDescription(listener), accessLog: accessLog, logger: logger)
     }
 
@@ -47,13 +47,10 @@ package final class TransparentProxy: ConnectionAcceptor {
         try channel.pipeline.syncOperations.addHandler(TransparentFrontHandler(proxy: self, sniff: sniff))
     }
 
-    /// `direct`, or the hops in order, for the access log's `route` key.
-    ///
-    /// The one place (with the `Dialer` line in the convenience init) to touch when the
-    /// listener configuration gains the `--upstream-proxy` chain: name its hops here, e.g.
-    /// `socks5://127.0.0.1:1080` or `http://a:3128>socks5://b:1080`.
+    /// `direct`, or the hops in order (`http://a:3128>socks5://b:1080`, passwords never shown),
+    /// for the access log's `route` key.
     static func routeDescription(_ listener: ListenerConfig) -> String {
-        "direct"
+        listener.upstreamProxies.isEmpty ? "direct" : listener.upstreamProxies.map(\.description).joined(separator: ">")
     }
 
     /// Configured listen addresses that are IP literals with a fixed port. The listener a

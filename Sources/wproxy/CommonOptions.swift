@@ -22,6 +22,11 @@ struct CommonOptions: ParsableArguments {
         valueName: "duration"))
     var idleTimeout: String?
 
+    @Option(name: .customLong("upstream-proxy"), help: ArgumentHelp(
+        "Dial every destination through this proxy: http://, socks5://, socks4:// or socks4a://, with optional user:pass@. Repeatable: hops in order form a chain.",
+        valueName: "url"))
+    var upstreamProxy: [String] = []
+
     @Option(name: .customLong("drain-timeout"), help: ArgumentHelp(
         "On SIGTERM/SIGINT, how long in-flight requests and tunnels may finish.", valueName: "duration"))
     var drainTimeout: String = "10s"
@@ -76,6 +81,7 @@ struct CommonOptions: ParsableArguments {
         listener.maxConnections = maxConnections
         listener.connectTimeout = try parsePositive("--connect-timeout", connectTimeout)
         if let idleTimeout { listener.idleTimeout = try parsePositive("--idle-timeout", idleTimeout) }
+        listener.upstreamProxies = try upstreamProxy.map { try parseFlag("--upstream-proxy", $0, ProxyURL.init(parsing:)) }
         return (global, listener)
     }
 }

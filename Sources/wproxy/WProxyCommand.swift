@@ -8,6 +8,9 @@ struct WProxyCommand: AsyncParsableCommand {
         abstract: "One binary for every kind of proxy.",
         discussion: "Each mode is a subcommand; `wproxy MODE --help` lists its options.",
         version: version,
-        subcommands: [TransparentCommand.self, TCPCommand.self, RunCommand.self, CheckCommand.self]
+        subcommands: [
+            ForwardCommand.self, SOCKSCommand.self, TransparentCommand.self, TCPCommand.self, RunCommand.self,
+            CheckCommand.self,
+        ]
     )
 }
