@@ -168,6 +168,10 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
             if let reply { context.writeAndFlush(wrapOutboundOut(reply), promise: nil) }
             handshakeTimer?.cancel()
             handshakeTimer = nil
+            // Keep a read pending while the request is carried out: the state machine keeps early data
+            // (bounded), a client that leaves is noticed, and NIO need not drop and re-add read interest
+            // (two epoll_ctl calls) before the relay starts reading.
+            context.read()
             handle(request)
         case .sendBytes(let bytes):
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
