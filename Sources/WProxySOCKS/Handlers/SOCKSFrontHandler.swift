@@ -298,17 +298,22 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         self.context = nil
         logged = true
-        var record = self.record
         let accessLog = proxy.accessLog
+        let onFinish: (RelayResult) -> Void
+        if let accessLog {
+            var record = self.record
+            onFinish = { result in
+                record.bytesUp = result.bytesUp
+                record.bytesDown = result.bytesDown
+                accessLog.log(record.fields(end: result.end.rawValue))
+            }
+        } else {
+            onFinish = { _ in }  // nothing kept per tunnel when there is no access log
+        }
         do {
             try Relay.join(
                 client: client, upstream: peer, initialUpstreamData: leftover.map { [$0] } ?? [],
-                idleTimeout: proxy.idleTimeout
-            ) { result in
-                record.bytesUp = result.bytesUp
-                record.bytesDown = result.bytesDown
-                accessLog?.log(record.fields(end: result.end.rawValue))
-            }
+                idleTimeout: proxy.idleTimeout, onFinish: onFinish)
         } catch {
             proxy.logger.debug("relay setup failed: \(error)")
             accessLog?.log(record.fields(end: "error"))
