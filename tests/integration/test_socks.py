@@ -656,6 +656,28 @@ def test_half_close_through_the_tunnel(wproxy, servers):
         assert received == b"got 100000"
 
 
+def test_eof_sent_with_the_request_reaches_the_destination(wproxy, servers):
+    def reply_after_eof(conn):
+        data = b""
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        conn.sendall(b"got " + data)
+
+    upstream = servers(reply_after_eof)
+    proxy = start(wproxy)
+    with connect(proxy.port) as sock:
+        sock.sendall(b"\x05\x01\x00")
+        assert recv_exact(sock, 2) == b"\x05\x00"
+        sock.sendall(b"\x05\x01\x00" + address_bytes("127.0.0.1") + struct.pack("!H", upstream.port) + b"early")
+        sock.shutdown(socket.SHUT_WR)  # before the reply: the proxy reads the EOF while it dials
+        assert read_reply(sock)[0] == 0
+        assert recv_exact(sock, 9) == b"got early"
+        assert closed_by_peer(sock)
+
+
 # ---------------------------------------------------------------- CLI
 
 

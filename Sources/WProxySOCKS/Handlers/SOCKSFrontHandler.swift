@@ -168,6 +168,10 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
             if let reply { context.writeAndFlush(wrapOutboundOut(reply), promise: nil) }
             handshakeTimer?.cancel()
             handshakeTimer = nil
+            // Keep a read pending while the request is carried out: the state machine keeps early data
+            // (bounded), a client that leaves is noticed, and NIO need not drop and re-add read interest
+            // (two epoll_ctl calls) before the relay starts reading.
+            context.read()
             handle(request)
         case .sendBytes(let bytes):
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
@@ -294,17 +298,22 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         self.context = nil
         logged = true
-        var record = self.record
         let accessLog = proxy.accessLog
+        let onFinish: (RelayResult) -> Void
+        if let accessLog {
+            var record = self.record
+            onFinish = { result in
+                record.bytesUp = result.bytesUp
+                record.bytesDown = result.bytesDown
+                accessLog.log(record.fields(end: result.end.rawValue))
+            }
+        } else {
+            onFinish = { _ in }  // nothing kept per tunnel when there is no access log
+        }
         do {
             try Relay.join(
                 client: client, upstream: peer, initialUpstreamData: leftover.map { [$0] } ?? [],
-                idleTimeout: proxy.idleTimeout
-            ) { result in
-                record.bytesUp = result.bytesUp
-                record.bytesDown = result.bytesDown
-                accessLog?.log(record.fields(end: result.end.rawValue))
-            }
+                idleTimeout: proxy.idleTimeout, onFinish: onFinish)
         } catch {
             proxy.logger.debug("relay setup failed: \(error)")
             accessLog?.log(record.fields(end: "error"))
