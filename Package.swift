@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 "WProxyCore", "WProxyDialer", "WProxyProtocols", "WProxyConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -73,9 +74,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WProxyReverse",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyConfig", "WProxyLoadBalancing", "WProxyHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyReverse",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,6 +113,15 @@ let package = Package(
         .testTarget(
             name: "WProxyHTTPTests",
             dependencies: ["WProxyHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WProxyReverseTests",
+            dependencies: [
+                "WProxyReverse", "WProxyHTTP", "WProxyConfig", "WProxyLoadBalancing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WProxyConfigTests", dependencies: ["WProxyConfig"], swiftSettings: swiftSettings),

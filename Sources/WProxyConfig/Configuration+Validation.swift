@@ -32,7 +32,48 @@ extension Configuration {
                 if tcp.healthInterval <= .zero { errors.append("\(name): health-interval must be above 0") }
                 if tcp.lb == .hash { errors.append("\(name): lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash") }
             }
+            if listener.mode == .reverse {
+                errors += Self.reverseErrors(listener.reverse, name: name)
+            }
         }
+        return errors
+    }
+}
+
+extension Configuration {
+    /// The `reverse` block of validation (kept apart so each mode's checks stay in one place).
+    static func reverseErrors(_ reverse: ReverseOptions?, name: String) -> [String] {
+        guard let reverse else { return ["\(name): missing reverse options"] }
+        var errors: [String] = []
+        if reverse.upstreams.isEmpty && reverse.staticRoot == nil {
+            errors.append("\(name): needs at least one upstream, or a static directory")
+        }
+        for upstream in reverse.upstreams where upstream.scheme == .https {
+            errors.append("\(name): upstream \(upstream): https:// upstreams need the TLS layer, which this build does not have yet")
+        }
+        if reverse.lb == .hash && reverse.hashKey == nil {
+            errors.append("\(name): lb 'hash' needs a hash key (header:NAME, cookie:NAME, query:NAME or path)")
+        }
+        if reverse.hashKey != nil && reverse.lb != .hash {
+            errors.append("\(name): a hash key is used only with lb 'hash'")
+        }
+        if let path = reverse.healthCheckPath, !path.hasPrefix("/") {
+            errors.append("\(name): health-check path must start with '/', not '\(path)'")
+        }
+        if reverse.healthCheckPath != nil && reverse.upstreams.isEmpty {
+            errors.append("\(name): health-check needs upstreams")
+        }
+        if reverse.healthInterval <= .zero { errors.append("\(name): health-interval must be above 0") }
+        if reverse.retries < 0 || reverse.retries > 100 { errors.append("\(name): retries must be from 0 to 100") }
+        if reverse.upstreamTimeout <= .zero { errors.append("\(name): upstream-timeout must be above 0") }
+        if reverse.headerTimeout <= .zero { errors.append("\(name): header-timeout must be above 0") }
+        if reverse.maxHeaderSize < 1024 { errors.append("\(name): max-header-size must be at least 1k") }
+        if reverse.maxURISize < 16 { errors.append("\(name): max-uri-size must be at least 16") }
+        if reverse.maxURISize > reverse.maxHeaderSize {
+            errors.append("\(name): max-uri-size must not exceed max-header-size (the request line is part of the head)")
+        }
+        if let maxBody = reverse.maxBody, maxBody < 0 { errors.append("\(name): max-body must not be negative") }
+        if let root = reverse.staticRoot, root.isEmpty { errors.append("\(name): static directory is empty") }
         return errors
     }
 }

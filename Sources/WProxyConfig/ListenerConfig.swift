@@ -7,6 +7,7 @@ package struct ListenerConfig: Sendable {
     /// nil means the mode's default: 300s for tunnels, 60s for HTTP keep-alive.
     package var idleTimeout: Duration?
     package var tcp: TCPOptions?
+    package var reverse: ReverseOptions?
 
     package init(mode: Mode, listen: [ListenAddress]) {
         self.mode = mode
@@ -15,6 +16,9 @@ package struct ListenerConfig: Sendable {
 
     /// The idle timeout in force for tunnels of this listener.
     package var tunnelIdleTimeout: Duration { idleTimeout ?? .seconds(300) }
+
+    /// The idle timeout in force for HTTP keep-alive connections of this listener.
+    package var httpIdleTimeout: Duration { idleTimeout ?? .seconds(60) }
 }
 
 /// `wproxy tcp` options.

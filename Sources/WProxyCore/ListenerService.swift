@@ -19,6 +19,7 @@ package struct ListenerService: Service {
     package func run() async throws {
         try? await gracefulShutdown()
         await listener.stopAccepting()
+        listener.tracker.quiesceAll()
         let open = listener.tracker.count
         if open > 0 {
             logger.info("draining \(open) connections (up to \(drainTimeout))", metadata: ["mode": "\(listener.mode.rawValue)"])

@@ -3,6 +3,7 @@ import NIOCore
 import ServiceLifecycle
 import WProxyConfig
 import WProxyCore
+import WProxyReverse
 import WProxyTCP
 
 /// What a mode contributes for one listener: its connection acceptor and any background services.
@@ -19,7 +20,16 @@ enum ModeFactory {
             guard let options = listener.tcp else { throw RuntimeError("tcp listener without tcp options") }
             let proxy = TCPProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
-        case .reverse, .forward, .socks, .transparent:
+        case .reverse:
+            guard let options = listener.reverse else { throw RuntimeError("reverse listener without reverse options") }
+            let proxy: ReverseProxy
+            do {
+                proxy = try ReverseProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+            return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
+        case .forward, .socks, .transparent:
             throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
         }
     }

@@ -1,0 +1,93 @@
+import NIOCore
+import NIOHTTP1
+import WProxyCore
+
+/// Collects raw bytes a decoder hands on when it is removed after an upgrade.
+final class LeftoverCollector: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    var buffers: [ByteBuffer] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        buffers.append(unwrapInboundIn(data))
+    }
+}
+
+extension HTTP1ProxyHandler {
+    /// The upstream answered 101: pass the head on, take the HTTP handlers out of both pipelines
+    /// (keeping every byte either decoder had already read) and join the two sockets.
+    func upgrade(_ head: HTTPResponseHead) {
+        guard let connection = upstream, let requestDecoder, let responseEncoder else {
+            respondLocally(.badGateway, "upgrade not supported on this connection", close: true)
+            return
+        }
+        upstream = nil
+        connection.delegate = nil
+        responseStatus = 101
+        upstreamDuration = .now() - upstreamStartedAt
+        var out = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers)
+        out.headers.removeHopByHop(keepUpgrade: true)
+        context.write(wrapOutboundOut(.head(out)), promise: nil)
+        context.flush()
+        phase = .upgraded
+        timer?.cancel()
+        timer = nil
+
+        let client = context.channel
+        let upstreamChannel = connection.channel
+        let clientLeftovers = LeftoverCollector()
+        let upstreamLeftovers = LeftoverCollector()
+        do {
+            let clientPipeline = client.pipeline.syncOperations
+            try clientPipeline.addHandler(clientLeftovers, position: .after(requestDecoder))
+            clientPipeline.removeHandler(requestDecoder, promise: nil)
+            clientPipeline.removeHandler(responseEncoder, promise: nil)
+            if let observer { clientPipeline.removeHandler(observer, promise: nil) }
+            let upstreamPipeline = upstreamChannel.pipeline.syncOperations
+            try upstreamPipeline.addHandler(upstreamLeftovers, position: .after(connection.decoder))
+            upstreamPipeline.removeHandler(connection.decoder, promise: nil)
+            upstreamPipeline.removeHandler(connection.encoder, promise: nil)
+            upstreamPipeline.removeHandler(connection, promise: nil)
+            clientPipeline.removeHandler(clientLeftovers, promise: nil)
+            upstreamPipeline.removeHandler(upstreamLeftovers, promise: nil)
+        } catch {
+            connection.close()
+            client.close(promise: nil)
+            return
+        }
+        for buffer in upstreamLeftovers.buffers {
+            bytesOut += buffer.readableBytes
+            client.write(buffer, promise: nil)
+        }
+        client.flush()
+        let phases = self.phases
+        let assignedPeer = assigned ? peer : nil
+        assigned = false
+        var record: ProxyAccessRecord?
+        if phases.logsRequests {
+            record = ProxyAccessRecord(
+                client: clientIP ?? "-", method: request.method.rawValue, host: request.headers.first(name: "host") ?? "-",
+                path: request.uri, status: 101, upstream: peer?.name ?? "-", bytesIn: 0, bytesOut: 0,
+                duration: .zero, upstreamDuration: upstreamDuration)
+        }
+        let startedAt = self.startedAt
+        let context = self.context!
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        do {
+            try Relay.join(
+                client: client, upstream: upstreamChannel, initialUpstreamData: clientLeftovers.buffers,
+                idleTimeout: settings.tunnelIdleTimeout
+            ) { result in
+                if let assignedPeer { phases.requestAssigned(assignedPeer, active: false) }
+                if var record {
+                    record.bytesIn = result.bytesUp
+                    record.bytesOut = result.bytesDown
+                    record.duration = .now() - startedAt
+                    phases.logging(record)
+                }
+            }
+        } catch {
+            client.close(promise: nil)
+            upstreamChannel.close(promise: nil)
+        }
+    }
+}
