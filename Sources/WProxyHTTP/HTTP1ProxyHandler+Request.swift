@@ -9,7 +9,8 @@ extension HTTP1ProxyHandler {
         startedAt = .now()
         lastActivity = startedAt
         headStartedAt = nil
-        sawRequestLineEnd = false
+        headBytesSeen = 0
+        requestLineLength = nil
         requestEnded = false
         bodyReceived = 0
         bodySent = 0
@@ -23,6 +24,7 @@ extension HTTP1ProxyHandler {
         bytesOut = 0
         upstreamDuration = nil
         pendingUpstreamRead = false
+        upgradeHead = nil
         clientKeepAlive = head.isKeepAlive
         closeAfterResponse = quiescing
         isIdempotent = Self.isIdempotent(head.method)

@@ -8,7 +8,8 @@ extension HTTP1ProxyHandler {
     package func upstreamResponseHead(_ head: HTTPResponseHead) {
         guard case .awaitingResponse = phase else { return }
         if isUpgrade && head.status == .switchingProtocols {
-            upgrade(head)
+            // The decoder follows the head with .end; switch protocols once it has unwound.
+            upgradeHead = head
             return
         }
         do {
@@ -51,6 +52,14 @@ extension HTTP1ProxyHandler {
     }
 
     package func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
+        if let head = upgradeHead, case .awaitingResponse = phase {
+            upgradeHead = nil
+            phase = .upgraded
+            context.eventLoop.assumeIsolated().execute { [self] in
+                upgrade(head)
+            }
+            return
+        }
         guard case .streamingResponse = phase, let connection = upstream else { return }
         upstream = nil
         let reusable = requestEnded && responseKeepAlive && !isUpgrade && responseFraming != .untilClose
@@ -142,8 +151,10 @@ extension HTTP1ProxyHandler {
         idleSince = .now()
         lastActivity = idleSince
         headStartedAt = nil
-        sawRequestLineEnd = false
+        headBytesSeen = 0
+        requestLineLength = nil
         upstreamHead = nil
+        armTimer(idleSince + settings.idleTimeout)
         while let next = queue.first {
             queue.removeFirst()
             if case .head(let head) = next {

@@ -16,8 +16,11 @@ extension HTTP1ProxyHandler {
     /// The upstream answered 101: pass the head on, take the HTTP handlers out of both pipelines
     /// (keeping every byte either decoder had already read) and join the two sockets.
     func upgrade(_ head: HTTPResponseHead) {
-        guard let connection = upstream, let requestDecoder, let responseEncoder else {
-            respondLocally(.badGateway, "upgrade not supported on this connection", close: true)
+        guard let connection = upstream, let requestDecoder, let responseEncoder, context.channel.isActive else {
+            upstream?.close()
+            upstream = nil
+            phase = .closed
+            context.close(promise: nil)
             return
         }
         upstream = nil
@@ -36,25 +39,39 @@ extension HTTP1ProxyHandler {
         let upstreamChannel = connection.channel
         let clientLeftovers = LeftoverCollector()
         let upstreamLeftovers = LeftoverCollector()
+        // A decoder hands on its buffered bytes a tick after removal: wait for both, then join.
+        let clientDecoderGone = context.eventLoop.makePromise(of: Void.self)
+        let upstreamDecoderGone = context.eventLoop.makePromise(of: Void.self)
         do {
-            let clientPipeline = client.pipeline.syncOperations
-            try clientPipeline.addHandler(clientLeftovers, position: .after(requestDecoder))
-            clientPipeline.removeHandler(requestDecoder, promise: nil)
-            clientPipeline.removeHandler(responseEncoder, promise: nil)
-            if let observer { clientPipeline.removeHandler(observer, promise: nil) }
-            let upstreamPipeline = upstreamChannel.pipeline.syncOperations
-            try upstreamPipeline.addHandler(upstreamLeftovers, position: .after(connection.decoder))
-            upstreamPipeline.removeHandler(connection.decoder, promise: nil)
-            upstreamPipeline.removeHandler(connection.encoder, promise: nil)
-            upstreamPipeline.removeHandler(connection, promise: nil)
-            clientPipeline.removeHandler(clientLeftovers, promise: nil)
-            upstreamPipeline.removeHandler(upstreamLeftovers, promise: nil)
+            try client.pipeline.syncOperations.addHandler(clientLeftovers, position: .after(requestDecoder))
+            try upstreamChannel.pipeline.syncOperations.addHandler(upstreamLeftovers, position: .after(connection.decoder))
         } catch {
             connection.close()
             client.close(promise: nil)
             return
         }
-        for buffer in upstreamLeftovers.buffers {
+        client.pipeline.syncOperations.removeHandler(requestDecoder, promise: clientDecoderGone)
+        upstreamChannel.pipeline.syncOperations.removeHandler(connection.decoder, promise: upstreamDecoderGone)
+        clientDecoderGone.futureResult.and(upstreamDecoderGone.futureResult).assumeIsolated().whenComplete { [self] result in
+            guard case .success = result, client.isActive, upstreamChannel.isActive else {
+                connection.close()
+                client.close(promise: nil)
+                return
+            }
+            let clientPipeline = client.pipeline.syncOperations
+            let upstreamPipeline = upstreamChannel.pipeline.syncOperations
+            clientPipeline.removeHandler(responseEncoder, promise: nil)
+            if let observer { clientPipeline.removeHandler(observer, promise: nil) }
+            clientPipeline.removeHandler(clientLeftovers, promise: nil)
+            upstreamPipeline.removeHandler(connection.encoder, promise: nil)
+            upstreamPipeline.removeHandler(connection, promise: nil)
+            upstreamPipeline.removeHandler(upstreamLeftovers, promise: nil)
+            join(client: client, upstream: upstreamChannel, toClient: upstreamLeftovers.buffers, toUpstream: clientLeftovers.buffers)
+        }
+    }
+
+    private func join(client: any Channel, upstream upstreamChannel: any Channel, toClient: [ByteBuffer], toUpstream: [ByteBuffer]) {
+        for buffer in toClient {
             bytesOut += buffer.readableBytes
             client.write(buffer, promise: nil)
         }
@@ -74,7 +91,7 @@ extension HTTP1ProxyHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         do {
             try Relay.join(
-                client: client, upstream: upstreamChannel, initialUpstreamData: clientLeftovers.buffers,
+                client: client, upstream: upstreamChannel, initialUpstreamData: toUpstream,
                 idleTimeout: settings.tunnelIdleTimeout
             ) { result in
                 if let assignedPeer { phases.requestAssigned(assignedPeer, active: false) }

@@ -16,7 +16,7 @@ import WProxyCore
 /// - One timer per connection, re-armed lazily, enforces the header, idle and upstream timeouts.
 /// The mode supplies decisions through ``ProxyPhases``; the engine knows nothing about modes.
 /// Assumes `autoRead` is off (the engine decides when to read).
-package final class HTTP1ProxyHandler: ChannelInboundHandler, UpstreamConnectionDelegate {
+package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
     package typealias InboundIn = HTTPServerRequestPart
     package typealias OutboundOut = HTTPServerResponsePart
 
@@ -45,7 +45,9 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, UpstreamConnection
     var idleSince: NIODeadline = .now()
     var lastActivity: NIODeadline = .now()
     var headStartedAt: NIODeadline?
-    var sawRequestLineEnd = false
+    /// Bytes of the current head seen so far, and where its request line ended (nil: not yet).
+    var headBytesSeen = 0
+    var requestLineLength: Int?
     var requestsServed = 0
 
     // The current request.
@@ -75,6 +77,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, UpstreamConnection
     var upstreamStartedAt: NIODeadline = .now()
     var upstreamDuration: TimeAmount?
     var pendingUpstreamRead = false
+    var upgradeHead: HTTPResponseHead?
 
     init(
         settings: HTTPEngineSettings, phases: any ProxyPhases, pool: UpstreamPool,
@@ -199,7 +202,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, UpstreamConnection
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let parserError = error as? HTTPParserError {
-            let (status, message) = Self.describe(parserError, requestLineEnded: sawRequestLineEnd)
+            let uriTooLong = requestLineLength.map { $0 > settings.maxURISize + 32 } ?? true
+            let (status, message) = Self.describe(parserError, uriTooLong: uriTooLong)
             switch phase {
             case .awaitingHead:
                 request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
@@ -237,12 +241,12 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, UpstreamConnection
         context.fireUserInboundEventTriggered(event)
     }
 
-    static func describe(_ error: HTTPParserError, requestLineEnded: Bool) -> (HTTPResponseStatus, String) {
+    static func describe(_ error: HTTPParserError, uriTooLong: Bool) -> (HTTPResponseStatus, String) {
         switch error {
         case .headerOverflow:
-            return requestLineEnded
-                ? (.requestHeaderFieldsTooLarge, "request header section too large")
-                : (.uriTooLong, "request URI too long")
+            return uriTooLong
+                ? (.uriTooLong, "request URI too long")
+                : (.requestHeaderFieldsTooLarge, "request header section too large")
         case .unexpectedContentLength:
             return (.badRequest, "bad request: both Content-Length and Transfer-Encoding")
         case .invalidContentLength:
@@ -263,9 +267,12 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, UpstreamConnection
     func observeHeadBytes(_ buffer: ByteBuffer) {
         lastActivity = .now()
         if headStartedAt == nil { headStartedAt = lastActivity }
-        if !sawRequestLineEnd, buffer.readableBytesView.contains(UInt8(ascii: "\n")) {
-            sawRequestLineEnd = true
+        if requestLineLength == nil {
+            if let index = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                requestLineLength = headBytesSeen + (index - buffer.readerIndex)
+            }
         }
+        headBytesSeen += buffer.readableBytes
     }
 
     func maybeReadClient() {
