@@ -6,6 +6,7 @@ extension HTTP1ProxyHandler {
     /// A new request head: check it, then answer locally or choose an upstream.
     func startRequest(_ head: HTTPRequestHead) {
         request = head
+        clientHost = nil
         startedAt = .now()
         lastActivity = startedAt
         headStartedAt = nil
@@ -25,7 +26,6 @@ extension HTTP1ProxyHandler {
         upstreamDuration = nil
         pendingUpstreamRead = false
         upgradeHead = nil
-        clientKeepAlive = head.isKeepAlive
         closeAfterResponse = quiescing
         isIdempotent = Self.isIdempotent(head.method)
 
@@ -37,22 +37,24 @@ extension HTTP1ProxyHandler {
             respondLocally(.requestHeaderFieldsTooLarge, "request header section too large (limit \(settings.maxHeaderSize) bytes)", close: true)
             return
         }
+        let facts: RequestHeadFacts
         do {
-            requestFraming = try RequestFramingValidator.framing(of: head)
+            facts = try RequestFramingValidator.scan(head)
         } catch {
+            clientKeepAlive = false
             respondLocally(error.status, "bad request: \(error.reason)", close: true)
             return
         }
-        if case .none = requestFraming {
-            // Nothing to wait for; the decoder still sends .end, which is consumed below.
-        }
+        requestFraming = facts.framing
+        clientKeepAlive = facts.keepAlive
+        clientHost = facts.host
         if let maxBody = settings.maxBody, case .contentLength(let length) = requestFraming, length > maxBody {
             respondLocally(.payloadTooLarge, "request body too large (limit \(maxBody) bytes)", close: true)
             return
         }
-        isUpgrade = head.headers.contains(name: "upgrade") && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+        isUpgrade = facts.isUpgrade
         expectContinue = false
-        if let expect = head.headers.first(name: "expect") {
+        if let expect = facts.expect {
             guard expect.lowercased() == "100-continue" else {
                 respondLocally(.expectationFailed, "unsupported Expect: \(expect.prefix(40))", close: true)
                 return
@@ -106,7 +108,7 @@ extension HTTP1ProxyHandler {
             peer = chosen
             if upstreamHead == nil || upstreamHead.uri != request.uri || attempts == 1 {
                 var head = request!
-                let info = ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: head.headers.first(name: "host"))
+                let info = ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost)
                 phases.upstreamRequestFilter(&head, peer: chosen, forwarded: info, isUpgrade: isUpgrade)
                 if expectContinue { head.headers.remove(name: "expect") }
                 switch requestFraming {
@@ -119,7 +121,7 @@ extension HTTP1ProxyHandler {
             } else {
                 // A retry elsewhere: only Host may depend on the upstream.
                 var head = upstreamHead!
-                phases.upstreamRequestFilter(&head, peer: chosen, forwarded: ForwardedInfo(clientIP: nil, proto: settings.scheme, host: request.headers.first(name: "host")), isUpgrade: isUpgrade)
+                phases.upstreamRequestFilter(&head, peer: chosen, forwarded: ForwardedInfo(clientIP: nil, proto: settings.scheme, host: clientHost), isUpgrade: isUpgrade)
                 upstreamHead = head
             }
             if !isUpgrade, let connection = pool.take(chosen.id) {

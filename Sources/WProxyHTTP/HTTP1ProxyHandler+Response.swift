@@ -13,18 +13,16 @@ extension HTTP1ProxyHandler {
             return
         }
         do {
-            responseFraming = try ResponseFramingValidator.framing(of: head, requestMethod: request.method)
+            (responseFraming, responseKeepAlive) = try ResponseFramingValidator.scan(head, requestMethod: request.method)
         } catch {
             abandonUpstream()
             respondLocally(.badGateway, "bad gateway: \(error.reason)", close: !requestEndedOrEmpty)
             return
         }
         upstreamDuration = .now() - upstreamStartedAt
-        responseKeepAlive = head.isKeepAlive
         responseStatus = Int(head.status.code)
         phase = .streamingResponse
-        var out = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers)
-        out.headers.removeHopByHop()
+        var out = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers.withoutHopByHop())
         if !requestEnded || isUpgrade { closeAfterResponse = true }
         switch responseFraming {
         case .none, .contentLength:
@@ -168,7 +166,7 @@ extension HTTP1ProxyHandler {
     func finishLog() {
         guard phases.logsRequests, request != nil else { return }
         phases.logging(ProxyAccessRecord(
-            client: clientIP ?? "-", method: request.method.rawValue, host: request.headers.first(name: "host") ?? "-",
+            client: clientIP ?? "-", method: request.method.rawValue, host: clientHost ?? "-",
             path: request.uri, status: responseStatus, upstream: peer?.name ?? "-", bytesIn: bodyReceived,
             bytesOut: bytesOut, duration: .now() - startedAt, upstreamDuration: upstreamDuration))
     }

@@ -27,8 +27,7 @@ extension HTTP1ProxyHandler {
         connection.delegate = nil
         responseStatus = 101
         upstreamDuration = .now() - upstreamStartedAt
-        var out = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers)
-        out.headers.removeHopByHop(keepUpgrade: true)
+        let out = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers.withoutHopByHop(keepUpgrade: true))
         context.write(wrapOutboundOut(.head(out)), promise: nil)
         context.flush()
         phase = .upgraded
@@ -82,7 +81,7 @@ extension HTTP1ProxyHandler {
         var record: ProxyAccessRecord?
         if phases.logsRequests {
             record = ProxyAccessRecord(
-                client: clientIP ?? "-", method: request.method.rawValue, host: request.headers.first(name: "host") ?? "-",
+                client: clientIP ?? "-", method: request.method.rawValue, host: clientHost ?? "-",
                 path: request.uri, status: 101, upstream: peer?.name ?? "-", bytesIn: 0, bytesOut: 0,
                 duration: .zero, upstreamDuration: upstreamDuration)
         }

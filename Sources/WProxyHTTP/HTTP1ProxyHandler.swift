@@ -58,6 +58,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var isUpgrade = false
     var expectContinue = false
     var clientKeepAlive = true
+    var clientHost: String?
     var closeAfterResponse = false
     var requestEnded = false
     var bodyReceived = 0

@@ -26,31 +26,50 @@ extension HTTPHeaders {
     package mutating func rewriteForUpstream(
         _ info: ForwardedInfo, hostOverride: String?, defaultHost: String, keepUpgrade: Bool
     ) {
-        removeHopByHop(keepUpgrade: keepUpgrade)
-        if let clientIP = info.clientIP {
-            let previous = self[canonicalForm: "x-forwarded-for"]
-            if previous.isEmpty {
-                add(name: "X-Forwarded-For", value: clientIP)
-            } else {
-                var joined = ""
-                for value in previous {
-                    joined += value
-                    joined += ", "
+        // One pass: drop hop-by-hop and the headers we set, remember the client's X-Forwarded-For.
+        let named = connectionTokens()
+        var out = HTTPHeaders()
+        out.reserveCapacity(count + 4)
+        var forwardedFor: String?
+        var hasHost = false
+        var keptUpgrade = false
+        for (name, value) in self {
+            switch name.utf8.count {
+            case 4 where headerNameEquals(name, "host"):
+                hasHost = true
+                if hostOverride != nil { continue }
+            case 15 where headerNameEquals(name, "x-forwarded-for"):
+                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
+                continue
+            case 16 where headerNameEquals(name, "x-forwarded-host"):
+                continue
+            case 17 where headerNameEquals(name, "x-forwarded-proto"):
+                continue
+            default:
+                if isFixedHopByHop(name) {
+                    if keepUpgrade && headerNameEquals(name, "upgrade") {
+                        keptUpgrade = true
+                        out.add(name: name, value: value)
+                    }
+                    continue
                 }
-                joined += clientIP
-                replaceOrAdd(name: "X-Forwarded-For", value: joined)
+                if !named.isEmpty, named.contains(where: { $0.lowercased() == name.lowercased() }) { continue }
             }
+            out.add(name: name, value: value)
         }
-        replaceOrAdd(name: "X-Forwarded-Proto", value: info.proto)
-        if let host = info.host {
-            replaceOrAdd(name: "X-Forwarded-Host", value: host)
-        } else {
-            remove(name: "X-Forwarded-Host")
-        }
+        if keptUpgrade { out.add(name: "Connection", value: "upgrade") }
         if let hostOverride {
-            replaceOrAdd(name: "Host", value: hostOverride)
-        } else if info.host == nil {
-            replaceOrAdd(name: "Host", value: defaultHost)
+            out.add(name: "Host", value: hostOverride)
+        } else if !hasHost {
+            out.add(name: "Host", value: defaultHost)
         }
+        if let clientIP = info.clientIP {
+            out.add(name: "X-Forwarded-For", value: forwardedFor.map { $0 + ", " + clientIP } ?? clientIP)
+        } else if let forwardedFor {
+            out.add(name: "X-Forwarded-For", value: forwardedFor)
+        }
+        out.add(name: "X-Forwarded-Proto", value: info.proto)
+        if let host = info.host { out.add(name: "X-Forwarded-Host", value: host) }
+        self = out
     }
 }

@@ -36,22 +36,60 @@ package enum RequestFramingValidator {
     static let knownCodings: Set<String> = ["gzip", "x-gzip", "deflate", "compress", "x-compress", "br", "zstd"]
 
     package static func framing(of head: HTTPRequestHead) throws(FramingError) -> MessageFraming {
-        let lengths = head.headers[canonicalForm: "content-length"]
-        let codings = head.headers[canonicalForm: "transfer-encoding"]
-        if !codings.isEmpty || head.headers.contains(name: "transfer-encoding") {
-            guard lengths.isEmpty && !head.headers.contains(name: "content-length") else {
+        try scan(head).framing
+    }
+
+    /// Everything the engine needs from a request head, read in one pass over its headers.
+    package static func scan(_ head: HTTPRequestHead) throws(FramingError) -> RequestHeadFacts {
+        var lengths: [String] = []
+        var codings: [String] = []
+        var hasTE = false
+        var facts = RequestHeadFacts()
+        var hasUpgradeHeader = false
+        var connectionUpgrade = false
+        var connectionClose = false
+        var connectionKeepAlive = false
+        for (name, value) in head.headers {
+            switch name.utf8.count {
+            case 4 where headerNameEquals(name, "host"):
+                if facts.host == nil { facts.host = value }
+            case 6 where headerNameEquals(name, "expect"):
+                facts.expect = value
+            case 7 where headerNameEquals(name, "upgrade"):
+                hasUpgradeHeader = true
+            case 10 where headerNameEquals(name, "connection"):
+                for token in listElements(value) {
+                    if tokenEquals(token, "close") { connectionClose = true }
+                    else if tokenEquals(token, "keep-alive") { connectionKeepAlive = true }
+                    else if tokenEquals(token, "upgrade") { connectionUpgrade = true }
+                }
+            case 14 where headerNameEquals(name, "content-length"):
+                lengths.append(contentsOf: listElements(value).map(String.init))
+            case 17 where headerNameEquals(name, "transfer-encoding"):
+                hasTE = true
+                codings.append(contentsOf: listElements(value).map(String.init))
+            default:
+                break
+            }
+        }
+        facts.isUpgrade = hasUpgradeHeader && connectionUpgrade
+        let http11 = head.version.major == 1 && head.version.minor >= 1
+        facts.keepAlive = http11 ? !connectionClose : connectionKeepAlive && !connectionClose
+        if hasTE {
+            guard lengths.isEmpty else {
                 throw FramingError(.badRequest, "both Content-Length and Transfer-Encoding")
             }
-            guard head.version.major == 1 && head.version.minor >= 1 else {
+            guard http11 else {
                 throw FramingError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request")
             }
-            try checkCodings(codings.map { String($0) }, status: .badRequest)
-            return .chunked
+            try checkCodings(codings, status: .badRequest)
+            facts.framing = .chunked
+            return facts
         }
-        guard let length = try contentLength(lengths.map { String($0) }, rawCount: head.headers.count, status: .badRequest) else {
-            return .none
+        if let length = try contentLength(lengths, rawCount: head.headers.count, status: .badRequest), length > 0 {
+            facts.framing = .contentLength(length)
         }
-        return length == 0 ? .none : .contentLength(length)
+        return facts
     }
 
     /// The single Content-Length the values agree on, nil when there is none.
@@ -88,33 +126,71 @@ package enum RequestFramingValidator {
     }
 }
 
+/// What a request head says, beyond its request line.
+package struct RequestHeadFacts: Sendable {
+    package var framing = MessageFraming.none
+    package var host: String?
+    package var expect: String?
+    /// `Upgrade` present and `Connection` names it.
+    package var isUpgrade = false
+    /// HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
+    package var keepAlive = true
+
+    package init() {}
+}
+
 /// The same checks for an upstream's response head; failures are answered with 502.
 package enum ResponseFramingValidator {
     /// - Parameter requestMethod: HEAD responses never have a body, whatever their headers say.
     package static func framing(of head: HTTPResponseHead, requestMethod: HTTPMethod) throws(FramingError) -> MessageFraming {
-        let lengths = head.headers[canonicalForm: "content-length"]
-        let codings = head.headers[canonicalForm: "transfer-encoding"]
-        let hasTE = !codings.isEmpty || head.headers.contains(name: "transfer-encoding")
-        if hasTE && (!lengths.isEmpty || head.headers.contains(name: "content-length")) {
+        try scan(head, requestMethod: requestMethod).framing
+    }
+
+    /// Framing and keep-alive of a response head, in one pass over its headers.
+    package static func scan(
+        _ head: HTTPResponseHead, requestMethod: HTTPMethod
+    ) throws(FramingError) -> (framing: MessageFraming, keepAlive: Bool) {
+        var lengths: [String] = []
+        var codings: [Substring] = []
+        var hasTE = false
+        var connectionClose = false
+        var connectionKeepAlive = false
+        for (name, value) in head.headers {
+            switch name.utf8.count {
+            case 10 where headerNameEquals(name, "connection"):
+                for token in listElements(value) {
+                    if tokenEquals(token, "close") { connectionClose = true }
+                    else if tokenEquals(token, "keep-alive") { connectionKeepAlive = true }
+                }
+            case 14 where headerNameEquals(name, "content-length"):
+                lengths.append(contentsOf: listElements(value).map(String.init))
+            case 17 where headerNameEquals(name, "transfer-encoding"):
+                hasTE = true
+                codings.append(contentsOf: listElements(value))
+            default:
+                break
+            }
+        }
+        let http11 = head.version.major == 1 && head.version.minor >= 1
+        let keepAlive = http11 ? !connectionClose : connectionKeepAlive && !connectionClose
+        if hasTE && !lengths.isEmpty {
             throw FramingError(.badGateway, "upstream sent both Content-Length and Transfer-Encoding")
         }
-        let length = try RequestFramingValidator.contentLength(
-            lengths.map { String($0) }, rawCount: head.headers.count, status: .badGateway)
+        let length = try RequestFramingValidator.contentLength(lengths, rawCount: 0, status: .badGateway)
         if requestMethod == .HEAD || head.status.code < 200 || head.status.code == 204 || head.status.code == 304 {
-            return .none
+            return (.none, keepAlive)
         }
         if hasTE {
-            let values = codings.map { $0.lowercased() }
             // A response may end with a coding other than chunked: it is then delimited by close.
-            if values.last == "chunked" {
-                guard values.dropLast().allSatisfy({ $0 != "chunked" }) else {
+            if let last = codings.last, tokenEquals(last, "chunked") {
+                guard !codings.dropLast().contains(where: { tokenEquals($0, "chunked") }) else {
                     throw FramingError(.badGateway, "upstream sent 'chunked' twice")
                 }
-                return .chunked
+                return (.chunked, keepAlive)
             }
-            return .untilClose
+            return (.untilClose, false)
         }
-        if let length { return .contentLength(length) }
-        return .untilClose
+        if let length { return (.contentLength(length), keepAlive) }
+        return (.untilClose, false)
     }
 }
