@@ -70,7 +70,7 @@ extension HTTPHeaders {
 
     /// A copy without hop-by-hop headers (the fixed list and those named in `Connection`), in one pass.
     /// With `keepUpgrade`, `Upgrade` stays and `Connection: upgrade` is written back.
-    func withoutHopByHop(keepUpgrade: Bool = false) -> HTTPHeaders {
+    package func withoutHopByHop(keepUpgrade: Bool = false) -> HTTPHeaders {
         let named = connectionTokens()
         var out = HTTPHeaders()
         out.reserveCapacity(count + 2)
