@@ -17,14 +17,16 @@ extension HTTP1ProxyHandler {
         var head = response.head
         head.version = .http1_1
         if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        var out = context.channel.allocator.buffer(capacity: 256)
+        HeadWriters.writeLocalResponse(head, into: &out)
+        context.write(wrapOutboundOut(out), promise: nil)
         switch response.body {
         case .empty:
             finishRequest(keepAlive: keepAlive)
         case .buffer(let buffer):
             if request.method != .HEAD {
                 bytesOut += buffer.readableBytes
-                context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                context.write(wrapOutboundOut(buffer), promise: nil)
             }
             finishRequest(keepAlive: keepAlive)
         case .file(let handle, let offset, let length):
@@ -64,6 +66,6 @@ extension HTTP1ProxyHandler {
     func writeFileChunk(_ chunk: ByteBuffer) -> EventLoopFuture<Void> {
         bytesOut += chunk.readableBytes
         lastActivity = .now()
-        return context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(chunk))))
+        return context.writeAndFlush(wrapOutboundOut(chunk))
     }
 }

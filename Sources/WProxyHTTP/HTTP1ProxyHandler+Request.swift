@@ -106,24 +106,6 @@ extension HTTP1ProxyHandler {
             tried.insert(chosen.id)
             attempts += 1
             peer = chosen
-            if upstreamHead == nil || upstreamHead.uri != request.uri || attempts == 1 {
-                var head = request!
-                let info = ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost)
-                phases.upstreamRequestFilter(&head, peer: chosen, forwarded: info, isUpgrade: isUpgrade)
-                if expectContinue { head.headers.remove(name: "expect") }
-                switch requestFraming {
-                case .chunked: head.headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
-                case .contentLength(let length): head.headers.replaceOrAdd(name: "content-length", value: String(length))
-                case .none, .untilClose: break
-                }
-                head.version = .http1_1
-                upstreamHead = head
-            } else {
-                // A retry elsewhere: only Host may depend on the upstream.
-                var head = upstreamHead!
-                phases.upstreamRequestFilter(&head, peer: chosen, forwarded: ForwardedInfo(clientIP: nil, proto: settings.scheme, host: clientHost), isUpgrade: isUpgrade)
-                upstreamHead = head
-            }
             if !isUpgrade, let connection = pool.take(chosen.id) {
                 attach(connection, reused: true)
             } else {
@@ -172,17 +154,24 @@ extension HTTP1ProxyHandler {
         upstream = connection
         upstreamReused = reused
         connection.delegate = self
-        if let peer, !assigned {
+        connection.beginExchange(method: request.method)
+        guard let peer else { return }
+        if !assigned {
             assigned = true
             phases.requestAssigned(peer, active: true)
         }
         phase = .awaitingResponse
         upstreamStartedAt = .now()
-        connection.write(.head(upstreamHead))
+        var head = context.channel.allocator.buffer(capacity: 256 + request.uri.utf8.count + request.headers.count * 48)
+        HeadWriters.writeUpstreamRequest(
+            request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
+            hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
+            keepUpgrade: isUpgrade, framing: requestFraming, dropExpect: expectContinue)
+        connection.write(head)
         if requestEnded {
-            connection.write(.end(nil))
+            writeRequestEnd(nil, to: connection)
         } else if expectContinue && bodyReceived == 0 && queue.isEmpty {
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+            context.write(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             context.flush()
         }
         drainBodyFromQueue(to: connection)
@@ -213,14 +202,39 @@ extension HTTP1ProxyHandler {
                 return
             }
             bodySent += buffer.readableBytes
-            connection.write(.body(.byteBuffer(buffer)))
+            if case .chunked = requestFraming {
+                // llhttp hands over chunk data: frame it again for the upstream.
+                guard buffer.readableBytes > 0 else { return }
+                var size = context.channel.allocator.buffer(capacity: 18)
+                size.writeString(String(buffer.readableBytes, radix: 16))
+                size.writeStaticString("\r\n")
+                connection.write(size)
+                connection.write(buffer)
+                connection.write(ByteBuffer(staticString: "\r\n"))
+            } else {
+                connection.write(buffer)
+            }
         case .end(let trailers):
             requestEnded = true
-            connection.write(.end(trailers))
+            writeRequestEnd(trailers, to: connection)
             connection.flush()
             // The upstream-timeout counts from the end of the request.
             upstreamStartedAt = .now()
         }
+    }
+
+    /// The end of a chunked request body (with its trailers); nothing for other framings.
+    func writeRequestEnd(_ trailers: HTTPHeaders?, to connection: UpstreamConnection) {
+        guard case .chunked = requestFraming else { return }
+        guard let trailers, !trailers.isEmpty else {
+            connection.write(ByteBuffer(staticString: "0\r\n\r\n"))
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        buffer.writeStaticString("0\r\n")
+        for (name, value) in trailers { HeadWriters.writeField(name, value, into: &buffer) }
+        buffer.writeStaticString("\r\n")
+        connection.write(buffer)
     }
 
     func discardBodyPart(_ part: HTTPServerRequestPart) {

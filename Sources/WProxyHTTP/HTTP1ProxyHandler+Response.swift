@@ -5,63 +5,57 @@ import WProxyCore
 extension HTTP1ProxyHandler {
     // MARK: UpstreamConnectionDelegate
 
-    package func upstreamResponseHead(_ head: HTTPResponseHead) {
-        guard case .awaitingResponse = phase else { return }
-        if isUpgrade && head.status == .switchingProtocols {
-            // The decoder follows the head with .end; switch protocols once it has unwound.
-            upgradeHead = head
-            return
-        }
-        do {
-            (responseFraming, responseKeepAlive) = try ResponseFramingValidator.scan(head, requestMethod: request.method)
-        } catch {
-            abandonUpstream()
-            respondLocally(.badGateway, "bad gateway: \(error.reason)", close: !requestEndedOrEmpty)
-            return
-        }
-        upstreamDuration = .now() - upstreamStartedAt
-        responseStatus = Int(head.status.code)
-        phase = .streamingResponse
-        var out = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers.withoutHopByHop())
-        if !requestEnded || isUpgrade { closeAfterResponse = true }
-        switch responseFraming {
-        case .none, .contentLength:
-            break
-        case .chunked, .untilClose:
-            out.headers.remove(name: "content-length")
-            if request.version == .http1_1 {
-                out.headers.add(name: "transfer-encoding", value: "chunked")
-            } else {
-                closeAfterResponse = true  // an HTTP/1.0 client reads to the close
+    package func upstreamResponseHead(_ head: RawResponseHead, framing: MessageFraming, keepAlive: Bool) {
+        guard case .awaitingResponse = phase, let connection = upstream else { return }
+        if head.status == 101 {
+            guard isUpgrade else {
+                upstreamInvalid("upstream switched protocols without being asked")
+                return
             }
-        }
-        if !clientKeepAlive || closeAfterResponse {
-            out.headers.add(name: "connection", value: "close")
-        } else if request.version != .http1_1 {
-            out.headers.add(name: "connection", value: "keep-alive")
-        }
-        context.write(wrapOutboundOut(.head(out)), promise: nil)
-    }
-
-    package func upstreamResponseBody(_ body: ByteBuffer) {
-        guard case .streamingResponse = phase else { return }
-        bytesOut += body.readableBytes
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-    }
-
-    package func upstreamResponseEnd(_ trailers: HTTPHeaders?) {
-        if let head = upgradeHead, case .awaitingResponse = phase {
-            upgradeHead = nil
+            // Switch once the connection's read has unwound.
+            upgradeHead = head
             phase = .upgraded
             context.eventLoop.assumeIsolated().execute { [self] in
                 upgrade(head)
             }
             return
         }
+        upstreamDuration = .now() - upstreamStartedAt
+        responseFraming = framing
+        responseKeepAlive = keepAlive
+        responseStatus = head.status
+        phase = .streamingResponse
+        if !requestEnded || isUpgrade { closeAfterResponse = true }
+        let http10 = request.version.minor == 0
+        switch framing {
+        case .none: clientFraming = .none
+        case .contentLength: clientFraming = .contentLength
+        case .chunked:
+            if http10 {
+                clientFraming = .close
+                connection.dechunk = true
+            } else {
+                clientFraming = .chunked
+            }
+        case .untilClose: clientFraming = .close
+        }
+        if case .close = clientFraming { closeAfterResponse = true }
+        let keepAliveToClient = clientKeepAlive && !closeAfterResponse
+        var out = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        HeadWriters.writeClientResponse(head, into: &out, framing: clientFraming, keepAlive: keepAliveToClient, clientIsHTTP10: http10)
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    package func upstreamResponseBody(_ body: ByteBuffer) {
+        guard case .streamingResponse = phase else { return }
+        bytesOut += body.readableBytes
+        context.write(wrapOutboundOut(body), promise: nil)
+    }
+
+    package func upstreamResponseEnd() {
         guard case .streamingResponse = phase, let connection = upstream else { return }
         upstream = nil
-        let reusable = requestEnded && responseKeepAlive && !isUpgrade && responseFraming != .untilClose
-        if reusable {
+        if requestEnded && !isUpgrade {
             pool.release(connection)
         } else {
             connection.close()
@@ -70,8 +64,13 @@ extension HTTP1ProxyHandler {
             assigned = false
             phases.requestAssigned(peer, active: false)
         }
-        let keepAlive = clientKeepAlive && !closeAfterResponse
-        finishRequest(trailers: request.version == .http1_1 ? trailers : nil, keepAlive: keepAlive)
+        finishRequest(keepAlive: clientKeepAlive && !closeAfterResponse)
+    }
+
+    package func upstreamInvalid(_ reason: String) {
+        guard upstream != nil else { return }
+        abandonUpstream()
+        respondLocally(.badGateway, "bad gateway: \(reason)", close: !requestEndedOrEmpty)
     }
 
     package func upstreamReadComplete() {
@@ -131,19 +130,18 @@ extension HTTP1ProxyHandler {
 
     // MARK: Finishing
 
-    /// Ends the response, logs, then serves the next request or closes.
-    func finishRequest(trailers: HTTPHeaders? = nil, keepAlive: Bool) {
+    /// The response is complete: log, then serve the next request or close.
+    func finishRequest(keepAlive: Bool) {
         finishLog()
         requestsServed += 1
         if !keepAlive || quiescing {
             phase = .closed
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).whenComplete { _ in
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in
                 channel.close(promise: nil)
             }
             return
         }
-        context.write(wrapOutboundOut(.end(trailers)), promise: nil)
         context.flush()
         phase = .awaitingHead
         idleSince = .now()
@@ -151,7 +149,6 @@ extension HTTP1ProxyHandler {
         headStartedAt = nil
         headBytesSeen = 0
         requestLineLength = nil
-        upstreamHead = nil
         armTimer(idleSince + settings.idleTimeout)
         while let next = queue.first {
             queue.removeFirst()
@@ -190,10 +187,13 @@ extension HTTP1ProxyHandler {
         responseStatus = Int(status.code)
         bytesOut = response.body.readableBytes
         phase = .local
-        context.write(wrapOutboundOut(.head(response.head)), promise: nil)
+        var out = context.channel.allocator.buffer(capacity: 192 + response.body.readableBytes)
+        HeadWriters.writeLocalResponse(response.head, into: &out)
         if request.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+            var body = response.body
+            out.writeBuffer(&body)
         }
+        context.write(wrapOutboundOut(out), promise: nil)
         finishRequest(keepAlive: !closing)
     }
 }

@@ -14,9 +14,9 @@ final class LeftoverCollector: ChannelInboundHandler, RemovableChannelHandler {
 
 extension HTTP1ProxyHandler {
     /// The upstream answered 101: pass the head on, take the HTTP handlers out of both pipelines
-    /// (keeping every byte either decoder had already read) and join the two sockets.
-    func upgrade(_ head: HTTPResponseHead) {
-        guard let connection = upstream, let requestDecoder, let responseEncoder, context.channel.isActive else {
+    /// (keeping every byte either side had already read) and join the two sockets.
+    func upgrade(_ head: RawResponseHead) {
+        guard let connection = upstream, let requestDecoder, context.channel.isActive else {
             upstream?.close()
             upstream = nil
             phase = .closed
@@ -27,9 +27,9 @@ extension HTTP1ProxyHandler {
         connection.delegate = nil
         responseStatus = 101
         upstreamDuration = .now() - upstreamStartedAt
-        let out = HTTPResponseHead(version: .http1_1, status: head.status, headers: head.headers.withoutHopByHop(keepUpgrade: true))
-        context.write(wrapOutboundOut(.head(out)), promise: nil)
-        context.flush()
+        var out = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 32)
+        HeadWriters.writeClientResponse(head, into: &out, framing: .none, keepAlive: true, clientIsHTTP10: false, keepUpgrade: true)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         phase = .upgraded
         timer?.cancel()
         timer = nil
@@ -37,35 +37,28 @@ extension HTTP1ProxyHandler {
         let client = context.channel
         let upstreamChannel = connection.channel
         let clientLeftovers = LeftoverCollector()
-        let upstreamLeftovers = LeftoverCollector()
-        // A decoder hands on its buffered bytes a tick after removal: wait for both, then join.
-        let clientDecoderGone = context.eventLoop.makePromise(of: Void.self)
-        let upstreamDecoderGone = context.eventLoop.makePromise(of: Void.self)
+        // The decoder hands on its buffered bytes a tick after removal: wait for that, then join.
+        let decoderGone = context.eventLoop.makePromise(of: Void.self)
         do {
             try client.pipeline.syncOperations.addHandler(clientLeftovers, position: .after(requestDecoder))
-            try upstreamChannel.pipeline.syncOperations.addHandler(upstreamLeftovers, position: .after(connection.decoder))
         } catch {
             connection.close()
             client.close(promise: nil)
             return
         }
-        client.pipeline.syncOperations.removeHandler(requestDecoder, promise: clientDecoderGone)
-        upstreamChannel.pipeline.syncOperations.removeHandler(connection.decoder, promise: upstreamDecoderGone)
-        clientDecoderGone.futureResult.and(upstreamDecoderGone.futureResult).assumeIsolated().whenComplete { [self] result in
+        client.pipeline.syncOperations.removeHandler(requestDecoder, promise: decoderGone)
+        decoderGone.futureResult.assumeIsolated().whenComplete { [self] result in
             guard case .success = result, client.isActive, upstreamChannel.isActive else {
                 connection.close()
                 client.close(promise: nil)
                 return
             }
             let clientPipeline = client.pipeline.syncOperations
-            let upstreamPipeline = upstreamChannel.pipeline.syncOperations
-            clientPipeline.removeHandler(responseEncoder, promise: nil)
             if let observer { clientPipeline.removeHandler(observer, promise: nil) }
             clientPipeline.removeHandler(clientLeftovers, promise: nil)
-            upstreamPipeline.removeHandler(connection.encoder, promise: nil)
-            upstreamPipeline.removeHandler(connection, promise: nil)
-            upstreamPipeline.removeHandler(upstreamLeftovers, promise: nil)
-            join(client: client, upstream: upstreamChannel, toClient: upstreamLeftovers.buffers, toUpstream: clientLeftovers.buffers)
+            let toClient = connection.leftover.map { [$0] } ?? []
+            upstreamChannel.pipeline.syncOperations.removeHandler(connection, promise: nil)
+            join(client: client, upstream: upstreamChannel, toClient: toClient, toUpstream: clientLeftovers.buffers)
         }
     }
 

@@ -18,7 +18,7 @@ import WProxyCore
 /// Assumes `autoRead` is off (the engine decides when to read).
 package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
     package typealias InboundIn = HTTPServerRequestPart
-    package typealias OutboundOut = HTTPServerResponsePart
+    package typealias OutboundOut = ByteBuffer
 
     enum Phase {
         case awaitingHead, filtering, connecting, awaitingResponse, streamingResponse, local, upgraded, closed
@@ -29,7 +29,6 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     let pool: UpstreamPool
     /// Removed on a WebSocket upgrade.
     let requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>?
-    let responseEncoder: HTTPResponseEncoder?
     let observer: ClientBytesObserver?
 
     var context: ChannelHandlerContext!
@@ -52,7 +51,6 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
 
     // The current request.
     var request: HTTPRequestHead!
-    var upstreamHead: HTTPRequestHead!
     var requestFraming = MessageFraming.none
     var isIdempotent = true
     var isUpgrade = false
@@ -71,6 +69,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var attempts = 0
     var staleRetries = 0
     var responseFraming = MessageFraming.none
+    var clientFraming = HeadWriters.ClientFraming.none
     var responseKeepAlive = true
     var responseStatus = 0
     var bytesOut = 0
@@ -78,23 +77,22 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var upstreamStartedAt: NIODeadline = .now()
     var upstreamDuration: TimeAmount?
     var pendingUpstreamRead = false
-    var upgradeHead: HTTPResponseHead?
+    var upgradeHead: RawResponseHead?
 
     init(
         settings: HTTPEngineSettings, phases: any ProxyPhases, pool: UpstreamPool,
-        requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>?, responseEncoder: HTTPResponseEncoder?,
-        observer: ClientBytesObserver?
+        requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>?, observer: ClientBytesObserver?
     ) {
         self.settings = settings
         self.phases = phases
         self.pool = pool
         self.requestDecoder = requestDecoder
-        self.responseEncoder = responseEncoder
         self.observer = observer
     }
 
-    /// Builds the HTTP/1 server pipeline on an accepted (or TLS-wrapped) channel. A TLS layer adds
-    /// its handler first and calls this for `http/1.1`; HTTP/2 would install one handler per stream.
+    /// Builds the HTTP/1 server pipeline on an accepted (or TLS-wrapped) channel: NIO's request
+    /// decoder (llhttp) parses requests; responses are written as bytes by this handler (see
+    /// ``HeadWriters``). A TLS layer adds its handler first and then calls this for `http/1.1`.
     package static func configure(channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases) throws {
         let observer = ClientBytesObserver()
         var limits = NIOHTTPDecoderLimitConfiguration()
@@ -102,17 +100,13 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         limits.maxHeaderListSize = settings.maxHeaderSize
         let decoder = ByteToMessageHandler(
             HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop, limitConfiguration: limits))
-        var encoderConfiguration = HTTPResponseEncoder.Configuration()
-        encoderConfiguration.automaticallySetFramingHeaders = false
-        let encoder = HTTPResponseEncoder(configuration: encoderConfiguration)
         let handler = HTTP1ProxyHandler(
             settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop),
-            requestDecoder: decoder, responseEncoder: encoder, observer: observer)
+            requestDecoder: decoder, observer: observer)
         observer.engine = handler
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(observer)
         try sync.addHandler(decoder)
-        try sync.addHandler(encoder)
         try sync.addHandler(handler)
     }
 

@@ -15,6 +15,8 @@ package struct HTTPEngineSettings: Sendable {
     package var maxBody: Int?
     /// `http` or `https`: what `X-Forwarded-Proto` says.
     package var scheme: String
+    /// `--upstream-host`: send the upstream's `host:port` as `Host`.
+    package var sendUpstreamHost: Bool
     package var dialer: Dialer
     package var pools: UpstreamPools
     /// For streaming local files off the event loops.
@@ -22,9 +24,10 @@ package struct HTTPEngineSettings: Sendable {
 
     package init(
         headerTimeout: TimeAmount, idleTimeout: TimeAmount, upstreamTimeout: TimeAmount, tunnelIdleTimeout: TimeAmount,
-        maxHeaderSize: Int, maxURISize: Int, maxBody: Int?, scheme: String, dialer: Dialer, pools: UpstreamPools,
-        fileIO: NonBlockingFileIO?
+        maxHeaderSize: Int, maxURISize: Int, maxBody: Int?, scheme: String, sendUpstreamHost: Bool, dialer: Dialer,
+        pools: UpstreamPools, fileIO: NonBlockingFileIO?
     ) {
+        self.sendUpstreamHost = sendUpstreamHost
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.upstreamTimeout = upstreamTimeout

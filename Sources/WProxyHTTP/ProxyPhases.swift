@@ -98,9 +98,6 @@ package protocol ProxyPhases: Sendable {
     /// The next upstream to try, skipping `tried` (except that a single upstream may be tried again).
     func upstreamPeer(_ head: HTTPRequestHead, clientAddress: SocketAddress?, tried: TriedUpstreams) -> PeerDecision
 
-    /// Rewrites the head sent upstream (hop-by-hop headers, `X-Forwarded-*`, `Host`).
-    func upstreamRequestFilter(_ head: inout HTTPRequestHead, peer: UpstreamPeer, forwarded: ForwardedInfo, isUpgrade: Bool)
-
     /// A connection to `peer` was made (true) or failed to be made, or was reset before any
     /// response byte (false): passive health marking.
     func upstreamResult(_ peer: UpstreamPeer, success: Bool)

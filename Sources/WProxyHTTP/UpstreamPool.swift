@@ -38,7 +38,11 @@ package final class UpstreamPool {
     package func release(_ connection: UpstreamConnection) {
         eventLoop.assertInEventLoop()
         connection.delegate = nil
-        guard connection.isActive else { return }
+        guard connection.isActive, connection.canBeReused else {
+            connection.close()
+            return
+        }
+        connection.markIdle()
         let peerID = connection.peerID
         while idle.count <= peerID { idle.append([]) }
         guard idle[peerID].count < maxIdlePerPeer else {

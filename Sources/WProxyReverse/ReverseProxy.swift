@@ -48,7 +48,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
             headerTimeout: TimeAmount(options.headerTimeout), idleTimeout: TimeAmount(listener.httpIdleTimeout),
             upstreamTimeout: TimeAmount(options.upstreamTimeout), tunnelIdleTimeout: TimeAmount(listener.tunnelIdleTimeout),
             maxHeaderSize: options.maxHeaderSize, maxURISize: options.maxURISize, maxBody: options.maxBody, scheme: "http",
-            dialer: Dialer(connectTimeout: listener.connectTimeout), pools: UpstreamPools(), fileIO: fileIO)
+            sendUpstreamHost: options.upstreamHost, dialer: Dialer(connectTimeout: listener.connectTimeout), pools: UpstreamPools(), fileIO: fileIO)
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
@@ -80,12 +80,6 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     /// The client's address as `ip-hash` hashes it (its text form, as `tcp` mode does).
     static func addressKey(_ address: SocketAddress?) -> SelectionKey {
         address?.ipAddress.map { .clientAddress(Array($0.utf8)) } ?? .none
-    }
-
-    package func upstreamRequestFilter(_ head: inout HTTPRequestHead, peer: UpstreamPeer, forwarded: ForwardedInfo, isUpgrade: Bool) {
-        head.headers.rewriteForUpstream(
-            forwarded, hostOverride: options.upstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
-            keepUpgrade: isUpgrade)
     }
 
     package func upstreamResult(_ peer: UpstreamPeer, success: Bool) {
