@@ -8,11 +8,8 @@ extension HTTP1ProxyHandler {
     func serveLocal(_ response: LocalResponse) {
         phase = .local
         responseStatus = Int(response.head.status.code)
-        // Body parts of this request that arrived meanwhile are not needed.
-        while !requestEnded, let first = queue.first {
-            if case .head = first { break }
-            discardBodyPart(queue.removeFirst())
-        }
+        // Body bytes of this request that arrived meanwhile are not needed.
+        if !requestEnded { discardBody() }
         let keepAlive = clientKeepAlive && !closeAfterResponse && requestEndedOrEmpty
         var head = response.head
         head.version = .http1_1

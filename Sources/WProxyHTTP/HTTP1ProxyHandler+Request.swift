@@ -4,14 +4,12 @@ import WProxyDialer
 
 extension HTTP1ProxyHandler {
     /// A new request head: check it, then answer locally or choose an upstream.
-    func startRequest(_ head: HTTPRequestHead) {
+    func startRequest(_ head: RawRequestHead) {
         request = head
         clientHost = nil
         startedAt = .now()
         lastActivity = startedAt
         headStartedAt = nil
-        headBytesSeen = 0
-        requestLineLength = nil
         requestEnded = false
         bodyReceived = 0
         bodySent = 0
@@ -25,41 +23,48 @@ extension HTTP1ProxyHandler {
         bytesOut = 0
         upstreamDuration = nil
         pendingUpstreamRead = false
-        upgradeHead = nil
-        closeAfterResponse = quiescing
+        closeAfterResponse = quiescing || clientEOF
         isIdempotent = Self.isIdempotent(head.method)
+        requestFraming = .none
+        requestEnded = true
+        isUpgrade = false
 
-        if head.uri.utf8.count > settings.maxURISize {
-            respondLocally(.uriTooLong, "request URI too long (limit \(settings.maxURISize) bytes)", close: true)
-            return
-        }
-        if Self.headSize(head) > settings.maxHeaderSize {
-            respondLocally(.requestHeaderFieldsTooLarge, "request header section too large (limit \(settings.maxHeaderSize) bytes)", close: true)
-            return
-        }
-        let facts: RequestHeadFacts
+        let facts: RawRequestFacts
         do {
-            facts = try RequestFramingValidator.scan(head)
+            facts = try head.facts()
         } catch {
             clientKeepAlive = false
+            inbound = nil
             respondLocally(error.status, "bad request: \(error.reason)", close: true)
             return
         }
         requestFraming = facts.framing
         clientKeepAlive = facts.keepAlive
         clientHost = facts.host
-        if let maxBody = settings.maxBody, case .contentLength(let length) = requestFraming, length > maxBody {
-            respondLocally(.payloadTooLarge, "request body too large (limit \(maxBody) bytes)", close: true)
-            return
+        switch facts.framing {
+        case .none, .untilClose:
+            requestEnded = true
+        case .contentLength(let length):
+            requestEnded = false
+            bodyRemaining = length
+            if let maxBody = settings.maxBody, length > maxBody {
+                inbound = nil
+                respondLocally(.payloadTooLarge, "request body too large (limit \(maxBody) bytes)", close: true)
+                return
+            }
+        case .chunked:
+            requestEnded = false
+            requestChunks = ChunkedTracker()
         }
         isUpgrade = facts.isUpgrade
         expectContinue = false
         if let expect = facts.expect {
             guard expect.lowercased() == "100-continue" else {
+                inbound = nil
                 respondLocally(.expectationFailed, "unsupported Expect: \(expect.prefix(40))", close: true)
                 return
             }
-            if case .none = requestFraming {} else { expectContinue = head.version == .http1_1 }
+            expectContinue = !requestEnded && head.versionMinor == 1
         }
 
         switch phases.requestFilter(head, eventLoop: context.eventLoop) {
@@ -86,13 +91,6 @@ extension HTTP1ProxyHandler {
         case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: return true
         default: return false
         }
-    }
-
-    /// Request line plus header lines, as sent (close enough: separators are normalised).
-    static func headSize(_ head: HTTPRequestHead) -> Int {
-        var size = head.uri.utf8.count + 16
-        for (name, value) in head.headers { size += name.utf8.count + value.utf8.count + 4 }
-        return size + 2
     }
 
     /// Picks the next upstream and sends the request there (a pooled connection, or a new one).
@@ -123,8 +121,7 @@ extension HTTP1ProxyHandler {
 
     func dial(_ target: UpstreamPeer) {
         phase = .connecting
-        let loop = context.eventLoop
-        settings.dialer.connect(host: target.host, port: target.port, on: loop).flatMapThrowing { channel in
+        settings.dialer.connect(host: target.host, port: target.port, on: context.eventLoop).flatMapThrowing { channel in
             try UpstreamConnection.install(on: channel, peerID: target.id)
         }.assumeIsolated().whenComplete { [self] result in
             switch result {
@@ -151,30 +148,29 @@ extension HTTP1ProxyHandler {
 
     /// Sends the request on `connection` and starts waiting for the response.
     func attach(_ connection: UpstreamConnection, reused: Bool) {
+        guard let peer else { return }
         upstream = connection
         upstreamReused = reused
         connection.delegate = self
         connection.beginExchange(method: request.method)
-        guard let peer else { return }
         if !assigned {
             assigned = true
             phases.requestAssigned(peer, active: true)
         }
         phase = .awaitingResponse
         upstreamStartedAt = .now()
-        var head = context.channel.allocator.buffer(capacity: 256 + request.uri.utf8.count + request.headers.count * 48)
+        var head = context.channel.allocator.buffer(capacity: request.bytes.readableBytes + 160)
         HeadWriters.writeUpstreamRequest(
             request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
             hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
             keepUpgrade: isUpgrade, framing: requestFraming, dropExpect: expectContinue)
         connection.write(head)
-        if requestEnded {
-            writeRequestEnd(nil, to: connection)
-        } else if expectContinue && bodyReceived == 0 && queue.isEmpty {
-            context.write(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
-            context.flush()
+        if !requestEnded {
+            if expectContinue && bodyReceived == 0 && inbound?.readableBytes ?? 0 == 0 {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            }
+            forwardBody(to: connection)
         }
-        drainBodyFromQueue(to: connection)
         connection.flush()
         if let deadline = timerDeadline, deadline <= upstreamStartedAt + settings.upstreamTimeout {} else {
             armTimer(upstreamStartedAt + settings.upstreamTimeout)
@@ -183,72 +179,83 @@ extension HTTP1ProxyHandler {
         maybeReadClient()
     }
 
-    /// Body parts that arrived before the upstream was ready.
-    func drainBodyFromQueue(to connection: UpstreamConnection) {
-        while !requestEnded, let first = queue.first {
-            if case .head = first { return }
-            forwardBodyPart(queue.removeFirst(), to: connection)
-        }
-    }
-
-    func forwardBodyPart(_ part: HTTPServerRequestPart, to connection: UpstreamConnection) {
-        switch part {
-        case .head:
-            queue.append(part)  // a pipelined request: wait for the current one
-        case .body(let buffer):
-            bodyReceived += buffer.readableBytes
+    /// Passes on the body bytes `inbound` holds (they keep their framing), up to the body's end.
+    func forwardBody(to connection: UpstreamConnection) {
+        guard var buffer = inbound, buffer.readableBytes > 0 else { return }
+        lastActivity = .now()
+        switch requestFraming {
+        case .contentLength:
+            let take = min(bodyRemaining, buffer.readableBytes)
+            bodyRemaining -= take
+            bodyReceived += take
+            bodySent += take
+            connection.write(buffer.readSlice(length: take)!)
+            if bodyRemaining == 0 { requestBodyEnded() }
+        case .chunked:
+            let consumed: Int
+            do {
+                consumed = try buffer.withUnsafeReadableBytes { try requestChunks.consume($0) { _ in } }
+            } catch {
+                inbound = nil
+                malformedBody((error as? ChunkedTracker.Malformed)?.reason ?? "malformed chunked body")
+                return
+            }
+            bodyReceived = Int(requestChunks.dataBytes)
             if let maxBody = settings.maxBody, bodyReceived > maxBody {
+                inbound = nil
                 bodyTooLarge(maxBody)
                 return
             }
-            bodySent += buffer.readableBytes
-            if case .chunked = requestFraming {
-                // llhttp hands over chunk data: frame it again for the upstream.
-                guard buffer.readableBytes > 0 else { return }
-                var size = context.channel.allocator.buffer(capacity: 18)
-                size.writeString(String(buffer.readableBytes, radix: 16))
-                size.writeStaticString("\r\n")
-                connection.write(size)
-                connection.write(buffer)
-                connection.write(ByteBuffer(staticString: "\r\n"))
-            } else {
-                connection.write(buffer)
+            bodySent += consumed
+            connection.write(buffer.readSlice(length: consumed)!)
+            if requestChunks.isDone { requestBodyEnded() }
+        case .none, .untilClose:
+            requestBodyEnded()
+        }
+        inbound = buffer
+    }
+
+    private func requestBodyEnded() {
+        requestEnded = true
+        upstream?.flush()
+        // The upstream-timeout counts from the end of the request.
+        upstreamStartedAt = .now()
+    }
+
+    /// Drops the body of a request answered locally.
+    func discardBody() {
+        guard var buffer = inbound, buffer.readableBytes > 0 else { return }
+        switch requestFraming {
+        case .contentLength:
+            let take = min(bodyRemaining, buffer.readableBytes)
+            bodyRemaining -= take
+            buffer.moveReaderIndex(forwardBy: take)
+            if bodyRemaining == 0 { requestEnded = true }
+        case .chunked:
+            guard let consumed = try? buffer.withUnsafeReadableBytes({ try requestChunks.consume($0) { _ in } }) else {
+                inbound = nil
+                closeAfterResponse = true
+                requestEnded = true
+                return
             }
-        case .end(let trailers):
+            buffer.moveReaderIndex(forwardBy: consumed)
+            if requestChunks.isDone { requestEnded = true }
+        case .none, .untilClose:
             requestEnded = true
-            writeRequestEnd(trailers, to: connection)
-            connection.flush()
-            // The upstream-timeout counts from the end of the request.
-            upstreamStartedAt = .now()
         }
-    }
-
-    /// The end of a chunked request body (with its trailers); nothing for other framings.
-    func writeRequestEnd(_ trailers: HTTPHeaders?, to connection: UpstreamConnection) {
-        guard case .chunked = requestFraming else { return }
-        guard let trailers, !trailers.isEmpty else {
-            connection.write(ByteBuffer(staticString: "0\r\n\r\n"))
-            return
-        }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        buffer.writeStaticString("0\r\n")
-        for (name, value) in trailers { HeadWriters.writeField(name, value, into: &buffer) }
-        buffer.writeStaticString("\r\n")
-        connection.write(buffer)
-    }
-
-    func discardBodyPart(_ part: HTTPServerRequestPart) {
-        switch part {
-        case .head: queue.append(part)
-        case .body: break
-        case .end: requestEnded = true
-        }
+        inbound = buffer
     }
 
     private func bodyTooLarge(_ maxBody: Int) {
         closeAfterResponse = true
         abandonUpstream()
         respondLocally(.payloadTooLarge, "request body too large (limit \(maxBody) bytes)", close: true)
+    }
+
+    private func malformedBody(_ reason: String) {
+        closeAfterResponse = true
+        abandonUpstream()
+        respondLocally(.badRequest, "bad request: \(reason)", close: true)
     }
 
     /// Drops the current upstream connection without pooling it.

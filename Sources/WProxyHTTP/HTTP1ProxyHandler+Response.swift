@@ -13,7 +13,6 @@ extension HTTP1ProxyHandler {
                 return
             }
             // Switch once the connection's read has unwound.
-            upgradeHead = head
             phase = .upgraded
             context.eventLoop.assumeIsolated().execute { [self] in
                 upgrade(head)
@@ -26,7 +25,7 @@ extension HTTP1ProxyHandler {
         responseStatus = head.status
         phase = .streamingResponse
         if !requestEnded || isUpgrade { closeAfterResponse = true }
-        let http10 = request.version.minor == 0
+        let http10 = request.versionMinor == 0
         switch framing {
         case .none: clientFraming = .none
         case .contentLength: clientFraming = .contentLength
@@ -134,7 +133,7 @@ extension HTTP1ProxyHandler {
     func finishRequest(keepAlive: Bool) {
         finishLog()
         requestsServed += 1
-        if !keepAlive || quiescing {
+        if !keepAlive || quiescing || !requestEnded {
             phase = .closed
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in
@@ -147,24 +146,18 @@ extension HTTP1ProxyHandler {
         idleSince = .now()
         lastActivity = idleSince
         headStartedAt = nil
-        headBytesSeen = 0
-        requestLineLength = nil
         armTimer(idleSince + settings.idleTimeout)
-        while let next = queue.first {
-            queue.removeFirst()
-            if case .head(let head) = next {
-                startRequest(head)
-                return
-            }
+        if inbound?.readableBytes ?? 0 > 0 {
+            process()
         }
-        maybeReadClient()
+        if case .awaitingHead = phase, !processing { maybeReadClient() }
     }
 
     func finishLog() {
-        guard phases.logsRequests, request != nil else { return }
+        guard phases.logsRequests else { return }
         phases.logging(ProxyAccessRecord(
-            client: clientIP ?? "-", method: request.method.rawValue, host: clientHost ?? "-",
-            path: request.uri, status: responseStatus, upstream: peer?.name ?? "-", bytesIn: bodyReceived,
+            client: clientIP ?? "-", method: request?.method.rawValue ?? "-", host: clientHost ?? "-",
+            path: request?.uri ?? "-", status: responseStatus, upstream: peer?.name ?? "-", bytesIn: bodyReceived,
             bytesOut: bytesOut, duration: .now() - startedAt, upstreamDuration: upstreamDuration))
     }
 
@@ -189,7 +182,7 @@ extension HTTP1ProxyHandler {
         phase = .local
         var out = context.channel.allocator.buffer(capacity: 192 + response.body.readableBytes)
         HeadWriters.writeLocalResponse(response.head, into: &out)
-        if request.method != .HEAD {
+        if request?.method != .HEAD {
             var body = response.body
             out.writeBuffer(&body)
         }

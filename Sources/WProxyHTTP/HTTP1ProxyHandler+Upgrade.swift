@@ -2,21 +2,11 @@ import NIOCore
 import NIOHTTP1
 import WProxyCore
 
-/// Collects raw bytes a decoder hands on when it is removed after an upgrade.
-final class LeftoverCollector: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    var buffers: [ByteBuffer] = []
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        buffers.append(unwrapInboundIn(data))
-    }
-}
-
 extension HTTP1ProxyHandler {
     /// The upstream answered 101: pass the head on, take the HTTP handlers out of both pipelines
     /// (keeping every byte either side had already read) and join the two sockets.
     func upgrade(_ head: RawResponseHead) {
-        guard let connection = upstream, let requestDecoder, context.channel.isActive else {
+        guard let connection = upstream, context.channel.isActive else {
             upstream?.close()
             upstream = nil
             phase = .closed
@@ -36,30 +26,11 @@ extension HTTP1ProxyHandler {
 
         let client = context.channel
         let upstreamChannel = connection.channel
-        let clientLeftovers = LeftoverCollector()
-        // The decoder hands on its buffered bytes a tick after removal: wait for that, then join.
-        let decoderGone = context.eventLoop.makePromise(of: Void.self)
-        do {
-            try client.pipeline.syncOperations.addHandler(clientLeftovers, position: .after(requestDecoder))
-        } catch {
-            connection.close()
-            client.close(promise: nil)
-            return
-        }
-        client.pipeline.syncOperations.removeHandler(requestDecoder, promise: decoderGone)
-        decoderGone.futureResult.assumeIsolated().whenComplete { [self] result in
-            guard case .success = result, client.isActive, upstreamChannel.isActive else {
-                connection.close()
-                client.close(promise: nil)
-                return
-            }
-            let clientPipeline = client.pipeline.syncOperations
-            if let observer { clientPipeline.removeHandler(observer, promise: nil) }
-            clientPipeline.removeHandler(clientLeftovers, promise: nil)
-            let toClient = connection.leftover.map { [$0] } ?? []
-            upstreamChannel.pipeline.syncOperations.removeHandler(connection, promise: nil)
-            join(client: client, upstream: upstreamChannel, toClient: toClient, toUpstream: clientLeftovers.buffers)
-        }
+        let toUpstream = inbound.map { [$0] } ?? []
+        inbound = nil
+        let toClient = connection.leftover.map { [$0] } ?? []
+        upstreamChannel.pipeline.syncOperations.removeHandler(connection, promise: nil)
+        join(client: client, upstream: upstreamChannel, toClient: toClient, toUpstream: toUpstream)
     }
 
     private func join(client: any Channel, upstream upstreamChannel: any Channel, toClient: [ByteBuffer], toUpstream: [ByteBuffer]) {

@@ -2,12 +2,14 @@ import NIOCore
 import NIOHTTP1
 import WProxyCore
 
-/// The HTTP/1.x reverse-proxy engine for one client connection (the last handler of a pipeline
-/// built by ``HTTP1ProxyHandler/configure(channel:settings:phases:)``).
+/// The HTTP/1.x reverse-proxy engine for one client connection: the only handler of its pipeline
+/// (after a TLS handler, when there is one). Bytes in, bytes out: request heads are parsed by
+/// ``NIOCore/ByteBuffer/readRawRequestHead(maxHead:maxURI:)``, response heads by the upstream
+/// connection, and bodies are passed on as they are, with only their framing followed.
 ///
 /// Guarantees:
-/// - One request at a time per connection, in order: pipelined requests wait in `queue` (bounded by
-///   one socket read, as the client is not read again until the queue drains).
+/// - One request at a time per connection, in order: pipelined requests wait in `inbound`
+///   (bounded by one socket read, as the client is not read again until it is processed).
 /// - Bodies stream both ways: the client is read only while the upstream is writable and the
 ///   upstream only while the client is writable, so memory per exchange stays bounded.
 /// - An upstream connection goes back to the pool only after a clean exchange (whole request sent,
@@ -17,7 +19,7 @@ import WProxyCore
 /// The mode supplies decisions through ``ProxyPhases``; the engine knows nothing about modes.
 /// Assumes `autoRead` is off (the engine decides when to read).
 package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
-    package typealias InboundIn = HTTPServerRequestPart
+    package typealias InboundIn = ByteBuffer
     package typealias OutboundOut = ByteBuffer
 
     enum Phase {
@@ -27,16 +29,17 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     let settings: HTTPEngineSettings
     let phases: any ProxyPhases
     let pool: UpstreamPool
-    /// Removed on a WebSocket upgrade.
-    let requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>?
-    let observer: ClientBytesObserver?
 
     var context: ChannelHandlerContext!
     var phase = Phase.awaitingHead
-    var queue = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
+    /// Client bytes not yet handled: the rest of a head, body bytes, pipelined requests.
+    var inbound: ByteBuffer?
     var clientAddress: SocketAddress?
     var clientIP: String?
     var quiescing = false
+    var processing = false
+    var processAgain = false
+    var clientEOF = false
 
     // Timer state.
     var timer: Scheduled<Void>?
@@ -44,14 +47,13 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var idleSince: NIODeadline = .now()
     var lastActivity: NIODeadline = .now()
     var headStartedAt: NIODeadline?
-    /// Bytes of the current head seen so far, and where its request line ended (nil: not yet).
-    var headBytesSeen = 0
-    var requestLineLength: Int?
     var requestsServed = 0
 
     // The current request.
-    var request: HTTPRequestHead!
+    var request: RawRequestHead!
     var requestFraming = MessageFraming.none
+    var bodyRemaining = 0
+    var requestChunks = ChunkedTracker()
     var isIdempotent = true
     var isUpgrade = false
     var expectContinue = false
@@ -77,37 +79,18 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var upstreamStartedAt: NIODeadline = .now()
     var upstreamDuration: TimeAmount?
     var pendingUpstreamRead = false
-    var upgradeHead: RawResponseHead?
 
-    init(
-        settings: HTTPEngineSettings, phases: any ProxyPhases, pool: UpstreamPool,
-        requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>?, observer: ClientBytesObserver?
-    ) {
+    init(settings: HTTPEngineSettings, phases: any ProxyPhases, pool: UpstreamPool) {
         self.settings = settings
         self.phases = phases
         self.pool = pool
-        self.requestDecoder = requestDecoder
-        self.observer = observer
     }
 
-    /// Builds the HTTP/1 server pipeline on an accepted (or TLS-wrapped) channel: NIO's request
-    /// decoder (llhttp) parses requests; responses are written as bytes by this handler (see
-    /// ``HeadWriters``). A TLS layer adds its handler first and then calls this for `http/1.1`.
+    /// Installs the HTTP/1 engine on an accepted (or TLS-wrapped) channel. A TLS layer adds its
+    /// handler first and then calls this when ALPN picked `http/1.1` (or nothing).
     package static func configure(channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases) throws {
-        let observer = ClientBytesObserver()
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = settings.maxHeaderSize
-        limits.maxHeaderListSize = settings.maxHeaderSize
-        let decoder = ByteToMessageHandler(
-            HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .drop, limitConfiguration: limits))
-        let handler = HTTP1ProxyHandler(
-            settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop),
-            requestDecoder: decoder, observer: observer)
-        observer.engine = handler
-        let sync = channel.pipeline.syncOperations
-        try sync.addHandler(observer)
-        try sync.addHandler(decoder)
-        try sync.addHandler(handler)
+        let handler = HTTP1ProxyHandler(settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop))
+        try channel.pipeline.syncOperations.addHandler(handler)
     }
 
     // MARK: Channel events
@@ -130,42 +113,30 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         started = true
         idleSince = .now()
         headStartedAt = idleSince  // the first request's header timeout runs from accept
-        armTimer(headStartedAt! + settings.headerTimeout)
+        armTimer(idleSince + settings.headerTimeout)
         context.read()
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if queue.isEmpty {
-            switch phase {
-            case .awaitingHead:
-                if case .head(let head) = part {
-                    startRequest(head)
-                }
-                // Otherwise the tail (.end) of a request already answered: nothing to do.
-                return
-            case .connecting, .filtering, .local:
-                break
-            case .awaitingResponse, .streamingResponse:
-                if !requestEnded, let upstream {
-                    forwardBodyPart(part, to: upstream)
-                    return
-                }
-            case .upgraded, .closed:
-                return
-            }
-        }
-        if case .local = phase, !requestEnded {
-            discardBodyPart(part)
+        var buffer = unwrapInboundIn(data)
+        switch phase {
+        case .upgraded, .closed:
             return
+        default:
+            break
         }
-        queue.append(part)
+        if inbound == nil || inbound!.readableBytes == 0 {
+            inbound = buffer
+        } else {
+            inbound!.writeBuffer(&buffer)
+        }
+        process()
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
         upstream?.flush()
-        if case .awaitingHead = phase, headStartedAt != nil, let deadline = headStartedAt.map({ $0 + settings.headerTimeout }) {
-            armTimer(deadline)
+        if case .awaitingHead = phase, let headStartedAt {
+            armTimer(headStartedAt + settings.headerTimeout)
         }
         maybeReadClient()
     }
@@ -196,23 +167,6 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let parserError = error as? HTTPParserError {
-            let uriTooLong = requestLineLength.map { $0 > settings.maxURISize + 32 } ?? true
-            let (status, message) = Self.describe(parserError, uriTooLong: uriTooLong)
-            switch phase {
-            case .awaitingHead:
-                request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
-                startedAt = .now()
-                respondLocally(status, message, close: true)
-            default:
-                // A malformed pipelined request or body: finish what we can, then close.
-                closeAfterResponse = true
-                if case .streamingResponse = phase {} else if case .awaitingResponse = phase {} else {
-                    respondLocally(status, message, close: true)
-                }
-            }
-            return
-        }
         // I/O errors (reset by the client): close; channelInactive cleans up.
         context.close(promise: nil)
     }
@@ -220,7 +174,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
-            if case .awaitingHead = phase, queue.isEmpty {
+            if case .awaitingHead = phase, inbound?.readableBytes ?? 0 == 0 {
                 close()
             } else {
                 closeAfterResponse = true
@@ -229,53 +183,70 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         }
         if let event = event as? ChannelEvent, case .inputClosed = event {
             // The client finished sending. Idle: close; mid-exchange: answer, then close.
+            clientEOF = true
             closeAfterResponse = true
-            if case .awaitingHead = phase, queue.isEmpty { close() }
+            if case .awaitingHead = phase { close() }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    static func describe(_ error: HTTPParserError, uriTooLong: Bool) -> (HTTPResponseStatus, String) {
-        switch error {
-        case .headerOverflow:
-            return uriTooLong
-                ? (.uriTooLong, "request URI too long")
-                : (.requestHeaderFieldsTooLarge, "request header section too large")
-        case .unexpectedContentLength:
-            return (.badRequest, "bad request: both Content-Length and Transfer-Encoding")
-        case .invalidContentLength:
-            return (.badRequest, "bad request: malformed Content-Length")
-        default:
-            return (.badRequest, "bad request: malformed HTTP (\(error))")
-        }
-    }
-
     // MARK: Reading the client
 
-    /// True while the engine waits for (the rest of) a request head.
-    var watchingHead: Bool {
-        if case .awaitingHead = phase { return queue.isEmpty }
-        return false
+    /// Handles what `inbound` holds as far as the current phase allows. Re-entrant calls (a
+    /// pipelined request answered at once) are turned into another turn of the outer loop.
+    func process() {
+        if processing {
+            processAgain = true
+            return
+        }
+        processing = true
+        defer { processing = false }
+        repeat {
+            processAgain = false
+            processOnce()
+        } while processAgain
     }
 
-    func observeHeadBytes(_ buffer: ByteBuffer) {
-        lastActivity = .now()
-        if headStartedAt == nil { headStartedAt = lastActivity }
-        if requestLineLength == nil {
-            if let index = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-                requestLineLength = headBytesSeen + (index - buffer.readerIndex)
+    private func processOnce() {
+        switch phase {
+        case .awaitingHead:
+            guard var buffer = inbound, buffer.readableBytes > 0 else { return }
+            lastActivity = .now()
+            if headStartedAt == nil { headStartedAt = lastActivity }
+            let head: RawRequestHead
+            do {
+                guard let parsed = try buffer.readRawRequestHead(maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize) else {
+                    inbound = buffer
+                    return
+                }
+                head = parsed
+            } catch {
+                inbound = nil
+                startedAt = .now()
+                request = nil
+                clientKeepAlive = false
+                respondLocally(error.status, error.reason, close: true)
+                return
             }
+            inbound = buffer
+            startRequest(head)
+        case .awaitingResponse, .streamingResponse:
+            if !requestEnded, let upstream { forwardBody(to: upstream) }
+        case .local:
+            if !requestEnded { discardBody() }
+        case .filtering, .connecting, .upgraded, .closed:
+            break
         }
-        headBytesSeen += buffer.readableBytes
     }
 
     func maybeReadClient() {
+        guard !clientEOF else { return }
         switch phase {
         case .awaitingHead:
-            if queue.isEmpty { context.read() }
+            context.read()
         case .awaitingResponse, .streamingResponse:
-            if !requestEnded, queue.isEmpty, let upstream, upstream.isWritable { context.read() }
+            if !requestEnded, inbound?.readableBytes ?? 0 == 0, let upstream, upstream.isWritable { context.read() }
         case .local:
             if !requestEnded { context.read() }  // discarding a body we do not need
         case .filtering, .connecting, .upgraded, .closed:

@@ -93,10 +93,10 @@ package struct ProxyAccessRecord {
 /// method is called on the client connection's event loop and must not block.
 package protocol ProxyPhases: Sendable {
     /// Called once per request head, after framing and size checks passed.
-    func requestFilter(_ head: HTTPRequestHead, eventLoop: any EventLoop) -> RequestFilterDecision
+    func requestFilter(_ head: RawRequestHead, eventLoop: any EventLoop) -> RequestFilterDecision
 
     /// The next upstream to try, skipping `tried` (except that a single upstream may be tried again).
-    func upstreamPeer(_ head: HTTPRequestHead, clientAddress: SocketAddress?, tried: TriedUpstreams) -> PeerDecision
+    func upstreamPeer(_ head: RawRequestHead, clientAddress: SocketAddress?, tried: TriedUpstreams) -> PeerDecision
 
     /// A connection to `peer` was made (true) or failed to be made, or was reset before any
     /// response byte (false): passive health marking.

@@ -1,18 +1,27 @@
 import NIOHTTP1
 import WProxyConfig
+import WProxyHTTP
 import WProxyLoadBalancing
 
 /// Reads the `--hash-key` value out of a request. A missing value is ``SelectionKey/none``, which
 /// makes `hash` fall back to round-robin for that request.
 enum HashKeyExtractor {
+    static func key(_ hashKey: HashKey, head: RawRequestHead) -> SelectionKey {
+        key(hashKey, uri: head.uri, values: head.values)
+    }
+
     static func key(_ hashKey: HashKey, head: HTTPRequestHead) -> SelectionKey {
+        key(hashKey, uri: head.uri, values: { head.headers[$0] })
+    }
+
+    static func key(_ hashKey: HashKey, uri: String, values: (String) -> [String]) -> SelectionKey {
         switch hashKey {
         case .header(let name):
-            let values = head.headers[canonicalForm: name]
-            guard !values.isEmpty else { return .none }
-            return .key(values.joined(separator: ","))
+            let found = values(name)
+            guard !found.isEmpty else { return .none }
+            return .key(found.joined(separator: ","))
         case .cookie(let name):
-            for header in head.headers[canonicalForm: "cookie"] {
+            for header in values("cookie") {
                 for pair in header.split(separator: ";") {
                     let trimmed = pair.drop { $0 == " " }
                     guard let equals = trimmed.firstIndex(of: "=") else { continue }
@@ -24,8 +33,8 @@ enum HashKeyExtractor {
             }
             return .none
         case .query(let name):
-            guard let question = head.uri.firstIndex(of: "?") else { return .none }
-            var query = head.uri[head.uri.index(after: question)...]
+            guard let question = uri.firstIndex(of: "?") else { return .none }
+            var query = uri[uri.index(after: question)...]
             if let hash = query.firstIndex(of: "#") { query = query[..<hash] }
             for pair in query.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -36,7 +45,7 @@ enum HashKeyExtractor {
             }
             return .none
         case .path:
-            let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             return .key(String(path))
         }
     }

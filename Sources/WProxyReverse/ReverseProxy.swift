@@ -57,12 +57,12 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
 
     // MARK: ProxyPhases
 
-    package func requestFilter(_ head: HTTPRequestHead, eventLoop: any EventLoop) -> RequestFilterDecision {
+    package func requestFilter(_ head: RawRequestHead, eventLoop: any EventLoop) -> RequestFilterDecision {
         guard let staticFiles else { return .proxy }
         return .local(staticFiles.lookup(head, eventLoop: eventLoop))
     }
 
-    package func upstreamPeer(_ head: HTTPRequestHead, clientAddress: SocketAddress?, tried: TriedUpstreams) -> PeerDecision {
+    package func upstreamPeer(_ head: RawRequestHead, clientAddress: SocketAddress?, tried: TriedUpstreams) -> PeerDecision {
         guard !group.peers.isEmpty else { return .noUpstreams }
         let key: SelectionKey
         switch options.lb {

@@ -246,3 +246,106 @@ extension RawResponseHead {
         return (.untilClose, false)
     }
 }
+
+extension HeadWriters {
+    /// ``writeUpstreamRequest(_:into:forwarded:hostOverride:defaultHost:keepUpgrade:framing:dropExpect:)``
+    /// for a raw head: header lines are copied byte for byte.
+    package static func writeUpstreamRequest(
+        _ head: RawRequestHead, into buffer: inout ByteBuffer, forwarded: ForwardedInfo, hostOverride: String?,
+        defaultHost: String, keepUpgrade: Bool, framing: MessageFraming, dropExpect: Bool
+    ) {
+        let view = head.bytes.readableBytesView
+        buffer.writeBytes(view[0..<head.target.upperBound])
+        buffer.writeStaticString(" HTTP/1.1\r\n")
+        var named: [String] = []
+        for field in head.fields where head.nameIs(field, "connection") {
+            for token in listElements(head.valueString(field)) where !token.isEmpty { named.append(token.lowercased()) }
+        }
+        var forwardedFor: [RawResponseHead.Field] = []
+        var hasHost = false
+        var keptUpgrade = false
+        for field in head.fields {
+            let name = head.name(field)
+            switch name.count {
+            case 2 where bytesEqualIgnoringCase(name, "te"): continue
+            case 4 where bytesEqualIgnoringCase(name, "host"):
+                hasHost = true
+                if hostOverride != nil { continue }
+            case 6 where dropExpect && bytesEqualIgnoringCase(name, "expect"): continue
+            case 7 where bytesEqualIgnoringCase(name, "trailer"): continue
+            case 7 where bytesEqualIgnoringCase(name, "upgrade"):
+                guard keepUpgrade else { continue }
+                keptUpgrade = true
+                buffer.writeBytes(view[field.nameStart..<field.valueEnd])
+                buffer.writeStaticString("\r\n")
+                continue
+            case 10 where bytesEqualIgnoringCase(name, "connection") || bytesEqualIgnoringCase(name, "keep-alive"): continue
+            case 14 where bytesEqualIgnoringCase(name, "content-length"): continue  // written from the framing
+            case 15 where bytesEqualIgnoringCase(name, "x-forwarded-for"):
+                forwardedFor.append(field)
+                continue
+            case 16 where bytesEqualIgnoringCase(name, "x-forwarded-host") || bytesEqualIgnoringCase(name, "proxy-connection"):
+                continue
+            case 17 where bytesEqualIgnoringCase(name, "x-forwarded-proto") || bytesEqualIgnoringCase(name, "transfer-encoding"):
+                continue
+            case 18 where bytesEqualIgnoringCase(name, "proxy-authenticate"): continue
+            case 19 where bytesEqualIgnoringCase(name, "proxy-authorization"): continue
+            default: break
+            }
+            if !named.isEmpty {
+                let lowered = String(decoding: name, as: UTF8.self).lowercased()
+                if named.contains(lowered) { continue }
+            }
+            buffer.writeBytes(view[field.nameStart..<field.valueEnd])
+            buffer.writeStaticString("\r\n")
+        }
+        if keptUpgrade { buffer.writeStaticString("Connection: upgrade\r\n") }
+        if let hostOverride {
+            writeField("Host", hostOverride, into: &buffer)
+        } else if !hasHost {
+            writeField("Host", defaultHost, into: &buffer)
+        }
+        if forwarded.clientIP != nil || !forwardedFor.isEmpty {
+            buffer.writeStaticString("X-Forwarded-For: ")
+            var first = true
+            for field in forwardedFor where field.valueEnd > field.valueStart {
+                if !first { buffer.writeStaticString(", ") }
+                buffer.writeBytes(view[field.valueStart..<field.valueEnd])
+                first = false
+            }
+            if let clientIP = forwarded.clientIP {
+                if !first { buffer.writeStaticString(", ") }
+                buffer.writeString(clientIP)
+            }
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("X-Forwarded-Proto: ")
+        buffer.writeString(forwarded.proto)
+        buffer.writeStaticString("\r\n")
+        if let host = forwarded.host { writeField("X-Forwarded-Host", host, into: &buffer) }
+        switch framing {
+        case .contentLength(let length):
+            buffer.writeStaticString("Content-Length: ")
+            buffer.writeString(String(length))
+            buffer.writeStaticString("\r\n")
+        case .chunked:
+            buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
+        case .none, .untilClose:
+            break
+        }
+        buffer.writeStaticString("\r\n")
+    }
+}
+
+extension RawResponseHead {
+    /// True when the field's name equals a lower-case literal, ignoring ASCII case.
+    package static func fieldNameIs(_ view: ByteBufferView, _ lowercased: StaticString) -> Bool {
+        bytesEqualIgnoringCase(view, lowercased)
+    }
+}
+
+extension RawRequestHead {
+    package func nameIs(_ field: RawResponseHead.Field, _ lowercased: StaticString) -> Bool {
+        bytesEqualIgnoringCase(name(field), lowercased)
+    }
+}

@@ -35,16 +35,17 @@ final class StaticFileServer: Sendable {
         self.threadPool = threadPool
     }
 
-    func lookup(_ head: HTTPRequestHead, eventLoop: any EventLoop) -> EventLoopFuture<LocalResponse?> {
+    func lookup(_ head: RawRequestHead, eventLoop: any EventLoop) -> EventLoopFuture<LocalResponse?> {
         guard head.method == .GET || head.method == .HEAD else { return eventLoop.makeSucceededFuture(nil) }
         guard case .path(let segments, _) = StaticPathResolver.resolve(head.uri) else {
             return eventLoop.makeSucceededFuture(nil)
         }
         let root = self.root
+        let conditions = Conditions(method: head.method, range: head.value("range"), ifNoneMatch: head.value("if-none-match"))
         return threadPool.runIfActive(eventLoop: eventLoop) {
             Self.open(segments: segments, root: root)
         }.map { info in
-            info.map { Self.response(for: $0, request: head) }
+            info.map { Self.response(for: $0, conditions: conditions) }
         }
     }
 
@@ -78,19 +79,26 @@ final class StaticFileServer: Sendable {
     }
 
     /// Builds the response for an opened file: 200, 206, 304 or 416.
-    static func response(for file: FileInfo, request: HTTPRequestHead) -> LocalResponse {
+    /// The request headers a static response depends on.
+    struct Conditions: Sendable {
+        var method: HTTPMethod
+        var range: String?
+        var ifNoneMatch: String?
+    }
+
+    static func response(for file: FileInfo, conditions: Conditions) -> LocalResponse {
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
         let etag = "\"\(String(file.modified, radix: 16))-\(String(file.size, radix: 16))\""
         var headers = HTTPHeaders()
         headers.add(name: "ETag", value: etag)
         headers.add(name: "Last-Modified", value: HTTPDate.format(epochSeconds: file.modified))
         headers.add(name: "Accept-Ranges", value: "bytes")
-        if let match = request.headers.first(name: "if-none-match"), ETagMatch.matches(match, etag: etag) {
+        if let match = conditions.ifNoneMatch, ETagMatch.matches(match, etag: etag) {
             try? handle.close()
             return LocalResponse(head: HTTPResponseHead(version: .http1_1, status: .notModified, headers: headers), body: .empty)
         }
         headers.add(name: "Content-Type", value: MediaTypes.forPath(file.path))
-        switch ByteRange.parse(request.headers.first(name: "range"), size: file.size) {
+        switch ByteRange.parse(conditions.range, size: file.size) {
         case .whole:
             headers.add(name: "Content-Length", value: String(file.size))
             return LocalResponse(
