@@ -159,7 +159,7 @@ extension HTTP1ProxyHandler {
         }
         phase = .awaitingResponse
         upstreamStartedAt = .now()
-        var head = context.channel.allocator.buffer(capacity: request.bytes.readableBytes + 160)
+        var head = allocator.buffer(capacity: request.bytes.readableBytes + 160)
         HeadWriters.writeUpstreamRequest(
             request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
             hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
@@ -212,7 +212,7 @@ extension HTTP1ProxyHandler {
         case .none, .untilClose:
             requestBodyEnded()
         }
-        inbound = buffer
+        inbound = buffer.readableBytes > 0 ? buffer : nil
     }
 
     private func requestBodyEnded() {
@@ -243,7 +243,7 @@ extension HTTP1ProxyHandler {
         case .none, .untilClose:
             requestEnded = true
         }
-        inbound = buffer
+        inbound = buffer.readableBytes > 0 ? buffer : nil
     }
 
     private func bodyTooLarge(_ maxBody: Int) {

@@ -73,14 +73,17 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        isClosed = !context.channel.isActive
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
     }
 
-    package var isWritable: Bool { channel.isWritable }
-    package var isActive: Bool { !isClosed && channel.isActive }
+    /// Writability as last reported by the channel (cached: asking the channel costs more).
+    package private(set) var isWritable = true
+    /// False once the channel closed, failed or was closed by us (set from channel events).
+    package var isActive: Bool { !isClosed }
     /// True when the last exchange ended cleanly and the connection may serve another.
     var canBeReused: Bool {
         guard reusable, !isClosed, case .done = state else { return false }
@@ -259,6 +262,7 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
+        isWritable = context.channel.isWritable
         delegate?.upstreamWritabilityChanged()
     }
 
