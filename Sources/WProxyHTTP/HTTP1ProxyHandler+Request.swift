@@ -7,8 +7,7 @@ extension HTTP1ProxyHandler {
     func startRequest(_ head: RawRequestHead) {
         request = head
         clientHost = nil
-        startedAt = .now()
-        lastActivity = startedAt
+        startedAt = lastActivity  // process() just read the clock
         headStartedAt = nil
         requestEnded = false
         bodyReceived = 0
@@ -158,7 +157,7 @@ extension HTTP1ProxyHandler {
             phases.requestAssigned(peer, active: true)
         }
         phase = .awaitingResponse
-        upstreamStartedAt = .now()
+        upstreamStartedAt = reused && attempts == 1 ? startedAt : .now()
         var head = allocator.buffer(capacity: request.bytes.readableBytes + 160)
         HeadWriters.writeUpstreamRequest(
             request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),

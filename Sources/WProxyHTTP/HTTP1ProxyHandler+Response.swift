@@ -19,7 +19,7 @@ extension HTTP1ProxyHandler {
             }
             return
         }
-        upstreamDuration = .now() - upstreamStartedAt
+        if phases.logsRequests { upstreamDuration = .now() - upstreamStartedAt }
         responseFraming = framing
         responseKeepAlive = keepAlive
         responseStatus = head.status
@@ -167,6 +167,8 @@ extension HTTP1ProxyHandler {
         }
         context.flush()
         phase = .awaitingHead
+        request = nil  // an idle connection holds no request
+        peer = nil
         idleSince = .now()
         lastActivity = idleSince
         headStartedAt = nil

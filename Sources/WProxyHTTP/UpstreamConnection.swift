@@ -41,9 +41,11 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
 
     package let peerID: Int
     package let channel: any Channel
-    package weak var delegate: (any UpstreamConnectionDelegate)?
-    /// Set while the connection is idle in a pool.
-    weak var pool: UpstreamPool?
+    /// Strong on purpose (weak references cost several atomics per use on the hot path): every path
+    /// that ends an exchange clears it (release to the pool, close, abandon).
+    package var delegate: (any UpstreamConnectionDelegate)?
+    /// Set while the connection is idle in a pool (pools live as long as the process).
+    var pool: UpstreamPool?
     var idleSince: NIODeadline = .now()
     var isClosed = false
     /// For an HTTP/1.0 client: pass on only chunk data, not the chunked framing.
