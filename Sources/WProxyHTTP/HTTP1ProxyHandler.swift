@@ -36,6 +36,9 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var clientWritable = true
     /// Response head bytes not yet written: a small body read with it joins it in one write.
     var pendingHead: ByteBuffer?
+    /// Calls into the pipeline cost: flush only after writes, ask for a read only once.
+    var clientNeedsFlush = false
+    var clientReadPending = false
     var phase = Phase.awaitingHead
     /// Client bytes not yet handled: the rest of a head, body bytes, pipelined requests.
     var inbound: ByteBuffer?
@@ -126,6 +129,26 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         idleSince = .now()
         headStartedAt = idleSince  // the first request's header timeout runs from accept
         armTimer(idleSince + settings.headerTimeout)
+        readClient()
+    }
+
+    @inline(__always)
+    func writeClient(_ buffer: ByteBuffer) {
+        clientNeedsFlush = true
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    @inline(__always)
+    func flushClient() {
+        guard clientNeedsFlush else { return }
+        clientNeedsFlush = false
+        context.flush()
+    }
+
+    @inline(__always)
+    func readClient() {
+        guard !clientReadPending else { return }
+        clientReadPending = true
         context.read()
     }
 
@@ -146,6 +169,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
+        clientReadPending = false
         upstream?.flush()
         if case .awaitingHead = phase, let headStartedAt {
             armTimer(headStartedAt + settings.headerTimeout)
@@ -270,15 +294,15 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         guard !clientEOF else { return }
         switch phase {
         case .awaitingHead:
-            context.read()
+            readClient()
         case .awaitingResponse, .streamingResponse:
             if requestEnded {
-                if inbound?.readableBytes ?? 0 < Self.maxPipelinedBytes { context.read() }
+                if inbound?.readableBytes ?? 0 < Self.maxPipelinedBytes { readClient() }
             } else if inbound?.readableBytes ?? 0 == 0, let upstream, upstream.isWritable {
-                context.read()
+                readClient()
             }
         case .local:
-            if !requestEnded { context.read() }  // discarding a body we do not need
+            if !requestEnded { readClient() }  // discarding a body we do not need
         case .filtering, .connecting, .upgraded, .closed:
             break
         }
