@@ -16,8 +16,13 @@ package struct GlobalConfig: Sendable {
     package var logLevel: LogLevel = .info
     package var logFormat: LogFormat = .text
     package var accessLog: AccessLogTarget = .stdout
+    /// `--metrics ADDR`: serve Prometheus metrics at http://ADDR/metrics.
+    package var metrics: ListenAddress?
     /// How long in-flight requests and tunnels may run on after SIGTERM/SIGINT.
     package var drainTimeout: Duration = .seconds(10)
+    /// `--user NAME`: after binding every listener, switch to this user and its group, keeping
+    /// only the capabilities still needed. nil: stay as started.
+    package var user: String?
 
     package init() {}
 }

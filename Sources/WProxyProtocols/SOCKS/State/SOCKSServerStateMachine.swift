@@ -34,7 +34,8 @@ package struct SOCKSServerStateMachine {
     package let configuration: Configuration
     private var state: State = .awaitingVersion
     /// Client bytes not yet consumed by a parser (or, after the request, early data).
-    private var buffered = ByteBuffer()
+    private var buffered = Self.emptyBuffer
+    private static let emptyBuffer = ByteBuffer()
 
     package init(configuration: Configuration) {
         self.configuration = configuration
@@ -66,7 +67,13 @@ package struct SOCKSServerStateMachine {
                 var bytes = bytes
                 self.buffered.writeBuffer(&bytes)
             }
-            return self.process(reply: nil)
+            let action = self.process(reply: nil)
+            if self.buffered.readableBytes == 0 {
+                // Let go of the channel's receive buffer: NIO reuses it for the next read only if no one
+                // else holds it, and otherwise allocates (and keeps) a second one for the connection.
+                self.buffered = Self.emptyBuffer
+            }
+            return action
         }
     }
 
@@ -169,12 +176,11 @@ package struct SOCKSServerStateMachine {
                 }
 
             case .awaitingGreeting:
-                let noneAcceptable = Action.replyAndClose(Self.methodSelection(.noAcceptableMethods))
                 let parsed: SOCKS5Greeting?
                 do {
                     parsed = try self.buffered.readSOCKS5Greeting()
                 } catch {
-                    return self.fail(noneAcceptable)
+                    return self.fail(.replyAndClose(Self.methodSelection(.noAcceptableMethods)))
                 }
                 guard let greeting = parsed else {
                     return self.needMore(reply: reply)
@@ -182,17 +188,18 @@ package struct SOCKSServerStateMachine {
                 let method: SOCKS5AuthMethod =
                     self.configuration.authRequired ? .usernamePassword : .noAuthenticationRequired
                 guard greeting.methods.contains(method) else {
-                    return self.fail(noneAcceptable)
+                    return self.fail(.replyAndClose(Self.methodSelection(.noAcceptableMethods)))
                 }
                 reply.append(Self.methodSelection(method))
-                self.state = self.configuration.authRequired ? .awaitingCredentials : .awaitingSOCKS5Request(username: nil)
+                self.state =
+                    self.configuration.authRequired ? .awaitingCredentials : .awaitingSOCKS5Request(username: nil)
 
             case .awaitingCredentials:
                 let parsed: SOCKS5UsernamePasswordRequest?
                 do {
                     parsed = try self.buffered.readSOCKS5UsernamePasswordRequest()
                 } catch {
-                    return self.fail(.replyAndClose(Self.authenticationStatus(.failure)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.authenticationStatus(.failure))))
                 }
                 guard let credentials = parsed else {
                     return self.needMore(reply: reply)
@@ -208,44 +215,53 @@ package struct SOCKSServerStateMachine {
                 do {
                     parsed = try self.buffered.readSOCKS5Request()
                 } catch let error as SOCKSError where error.unsupportedAddressType != nil {
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .addressTypeNotSupported)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .addressTypeNotSupported))))
                 } catch {
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .generalFailure)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .generalFailure))))
                 }
                 guard let wire = parsed else {
                     return self.needMore(reply: reply)
                 }
                 switch wire.command {
                 case .connect, .bind, .udpAssociate:
-                    let request = SOCKSRequest(version: .v5, command: wire.command, target: wire.target, username: username)
+                    let request = SOCKSRequest(
+                        version: .v5,
+                        command: wire.command,
+                        target: wire.target,
+                        username: username
+                    )
                     self.state = .awaitingOutcome(request)
                     return .request(request, reply: reply)
                 case .other:
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .commandNotSupported)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .commandNotSupported))))
                 }
 
             case .awaitingSOCKS4Request:
-                let rejected = Action.replyAndClose(Self.failureReply(.v4, code: .generalFailure))
                 let parsed: SOCKS4Request?
                 do {
                     parsed = try self.buffered.readSOCKS4Request()
                 } catch {
-                    return self.fail(rejected)
+                    return self.fail(.replyAndClose(Self.failureReply(.v4, code: .generalFailure)))
                 }
                 guard let wire = parsed else {
                     return self.needMore(reply: reply)
                 }
                 guard !self.configuration.authRequired else {
-                    return self.fail(rejected)
+                    return self.fail(.replyAndClose(Self.failureReply(.v4, code: .generalFailure)))
                 }
                 switch wire.command {
                 case .connect, .bind:
                     let username = wire.userID.isEmpty ? nil : wire.userID
-                    let request = SOCKSRequest(version: .v4, command: wire.command, target: wire.target, username: username)
+                    let request = SOCKSRequest(
+                        version: .v4,
+                        command: wire.command,
+                        target: wire.target,
+                        username: username
+                    )
                     self.state = .awaitingOutcome(request)
                     return .request(request, reply: reply)
                 case .udpAssociate, .other:
-                    return self.fail(rejected)
+                    return self.fail(.replyAndClose(Self.failureReply(.v4, code: .generalFailure)))
                 }
 
             case .awaitingOutcome, .awaitingBindPeer:
@@ -268,6 +284,15 @@ package struct SOCKSServerStateMachine {
 
     // MARK: - Helpers
 
+    /// A rejection that follows replies not yet handed out (a method selection or auth status for
+    /// messages the client pipelined): those must reach the client first or it misreads the rejection.
+    private static func joined(_ pending: ByteBuffer?, _ rejection: ByteBuffer) -> ByteBuffer {
+        guard var pending else { return rejection }
+        var rejection = rejection
+        pending.writeBuffer(&rejection)
+        return pending
+    }
+
     /// Waits for more bytes unless the buffered handshake already exceeds the limit.
     private mutating func needMore(reply: ByteBuffer?) -> Action {
         guard self.buffered.readableBytes <= self.configuration.maxHandshakeBytes else {
@@ -285,28 +310,13 @@ package struct SOCKSServerStateMachine {
     /// Enters the error state for good, dropping buffered input.
     private mutating func fail(_ action: Action) -> Action {
         self.state = .error
-        self.buffered = ByteBuffer()
+        self.buffered = Self.emptyBuffer
         return action
     }
 
     private mutating func takeBuffered() -> ByteBuffer {
         let bytes = self.buffered
-        self.buffered = ByteBuffer()
+        self.buffered = Self.emptyBuffer
         return bytes
-    }
-}
-
-extension ByteBuffer? {
-    /// Appends `bytes`, starting a buffer if there is none.
-    fileprivate mutating func append(_ bytes: ByteBuffer) {
-        switch self {
-        case .none:
-            self = bytes
-        case .some(var existing):
-            self = nil
-            var bytes = bytes
-            existing.writeBuffer(&bytes)
-            self = existing
-        }
     }
 }
