@@ -98,11 +98,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     /// handler first and then calls this when ALPN picked `http/1.1` (or nothing).
     package static func configure(channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases) throws {
         let handler = HTTP1ProxyHandler(settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop))
-        // Request heads are small: start the adaptive read buffer small too (it grows for bodies).
-        // Each connection keeps its read buffer for reuse, so this is most of an idle connection's cost.
-        try channel.syncOptions?.setOption(
-            ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
-        // One read per read() call (the engine asks for each), so one pooled read buffer per connection.
+        // (The listener already starts read buffers small: `ReceiveBuffers`.) One read per read() call,
+        // so at most one pooled read buffer per connection.
         try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
