@@ -628,3 +628,12 @@ def test_bad_flags_exit_64(args, message):
 def test_default_listen_address_is_8080():
     result = run_wproxy("reverse", "--help")
     assert "127.0.0.1:8080" in result.stdout or result.returncode == 0
+
+
+def test_upstreams_are_dialed_through_upstream_proxy_hops(wproxy, origins):
+    a = origins("a")
+    hop = wproxy("socks", "--listen", "127.0.0.1:0")
+    proxy = reverse(wproxy, a.url, extra=["--upstream-proxy", f"socks5://127.0.0.1:{hop.port}"])
+    assert names(proxy.port, 3) == ["a"] * 3
+    proxy.stop()  # the pooled upstream connection closes: the SOCKS hop logs its tunnel
+    hop.wait_for_output(lambda l: "mode=socks" in l and str(a.port) in l)
