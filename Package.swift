@@ -6,6 +6,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The HTTP hot path (engine and reverse mode) skips runtime exclusivity checks in release builds:
+/// they cost several percent of CPU per request there, and the handlers are confined to one event loop.
+let hotPathSettings: [SwiftSetting] = swiftSettings + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "wproxy",
     platforms: [.macOS(.v14)],
@@ -65,9 +71,10 @@ let package = Package(
             dependencies: [
                 "WProxyCore", "WProxyDialer", "WProxyProtocols", "WProxyConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "WProxyTCP",
@@ -79,6 +86,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WProxyReverse",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyConfig", "WProxyLoadBalancing", "WProxyHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "WProxyTransparent",
@@ -114,7 +133,7 @@ let package = Package(
         .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS", "WProxyTransparent",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS", "WProxyTransparent", "WProxyReverse",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,6 +163,15 @@ let package = Package(
             dependencies: [
                 "WProxyHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WProxyReverseTests",
+            dependencies: [
+                "WProxyReverse", "WProxyHTTP", "WProxyConfig", "WProxyLoadBalancing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

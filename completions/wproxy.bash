@@ -173,13 +173,97 @@ _wproxy() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    forward|socks|transparent|tcp|run|check|help)
+    reverse|forward|socks|transparent|tcp|run|check|help)
         # Offer subcommand argument completions
         "_wproxy_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'forward socks transparent tcp run check help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'reverse forward socks transparent tcp run check help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_wproxy_reverse() {
+    repeating_flags=()
+    non_repeating_flags=(--upstream-host --version -h --help)
+    repeating_options=(--listen --upstream-proxy --upstream)
+    non_repeating_options=(--workers --max-connections --connect-timeout --idle-timeout --drain-timeout --access-log --metrics --log-level --log-format --user --lb --hash-key --health-check --health-interval --retries --upstream-timeout --header-timeout --max-header-size --max-uri-size --max-body --static)
+    __wproxy_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--listen')
+        return
+        ;;
+    '--workers')
+        return
+        ;;
+    '--max-connections')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--idle-timeout')
+        return
+        ;;
+    '--upstream-proxy')
+        return
+        ;;
+    '--drain-timeout')
+        return
+        ;;
+    '--access-log')
+        return
+        ;;
+    '--metrics')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    '--log-format')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--upstream')
+        return
+        ;;
+    '--lb')
+        return
+        ;;
+    '--hash-key')
+        return
+        ;;
+    '--health-check')
+        return
+        ;;
+    '--health-interval')
+        return
+        ;;
+    '--retries')
+        return
+        ;;
+    '--upstream-timeout')
+        return
+        ;;
+    '--header-timeout')
+        return
+        ;;
+    '--max-header-size')
+        return
+        ;;
+    '--max-uri-size')
+        return
+        ;;
+    '--max-body')
+        return
+        ;;
+    '--static')
+        return
         ;;
     esac
 }

@@ -75,7 +75,9 @@ extension ListenerConfig {
             {
                 errors.append(refusal)
             }
-        case .reverse, .transparent:
+        case .reverse:
+            return reverseValidationErrors()
+        case .transparent:
             break
         }
         return errors
@@ -99,5 +101,43 @@ extension Configuration {
         guard let host = address.host else { return false }
         if host == "localhost" { return true }
         return IPAddress(host)?.isLoopback ?? false
+    }
+}
+
+extension ListenerConfig {
+    /// The `reverse` block of validation.
+    func reverseValidationErrors() -> [String] {
+        guard let reverse else { return ["missing reverse options"] }
+        var errors: [String] = []
+        if reverse.upstreams.isEmpty && reverse.staticRoot == nil {
+            errors.append("needs at least one upstream, or a static directory")
+        }
+        for upstream in reverse.upstreams where upstream.scheme == .https {
+            errors.append("upstream \(upstream): https:// upstreams need the TLS layer, which this build does not have yet")
+        }
+        if reverse.lb == .hash && reverse.hashKey == nil {
+            errors.append("lb 'hash' needs a hash key (header:NAME, cookie:NAME, query:NAME or path)")
+        }
+        if reverse.hashKey != nil && reverse.lb != .hash {
+            errors.append("a hash key is used only with lb 'hash'")
+        }
+        if let path = reverse.healthCheckPath, !path.hasPrefix("/") {
+            errors.append("health-check path must start with '/', not '\(path)'")
+        }
+        if reverse.healthCheckPath != nil && reverse.upstreams.isEmpty {
+            errors.append("health-check needs upstreams")
+        }
+        if reverse.healthInterval <= .zero { errors.append("health-interval must be above 0") }
+        if reverse.retries < 0 || reverse.retries > 100 { errors.append("retries must be from 0 to 100") }
+        if reverse.upstreamTimeout <= .zero { errors.append("upstream-timeout must be above 0") }
+        if reverse.headerTimeout <= .zero { errors.append("header-timeout must be above 0") }
+        if reverse.maxHeaderSize < 1024 { errors.append("max-header-size must be at least 1k") }
+        if reverse.maxURISize < 16 { errors.append("max-uri-size must be at least 16") }
+        if reverse.maxURISize > reverse.maxHeaderSize {
+            errors.append("max-uri-size must not exceed max-header-size (the request line is part of the head)")
+        }
+        if let maxBody = reverse.maxBody, maxBody < 0 { errors.append("max-body must not be negative") }
+        if let root = reverse.staticRoot, root.isEmpty { errors.append("static directory is empty") }
+        return errors
     }
 }

@@ -14,6 +14,7 @@ package struct ListenerConfig: Sendable {
     package var transparent: TransparentOptions?
     package var socks: SOCKSOptions?
     package var forward: ForwardOptions?
+    package var reverse: ReverseOptions?
 
     package init(mode: Mode, listen: [ListenAddress]) {
         self.mode = mode

@@ -63,6 +63,18 @@ package final class ConnectionTracker: Sendable {
         }
     }
 
+    /// Tells every open connection that shutdown has begun (`ChannelShouldQuiesceEvent`), so an
+    /// HTTP connection idle between requests closes now and a busy one closes after its response.
+    /// Handlers that do not know the event pass it on and it is dropped at the pipeline's end.
+    package func quiesceAll() {
+        let channels = state.withLock { Array($0.channels.values) }
+        for channel in channels {
+            channel.eventLoop.execute {
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+        }
+    }
+
     /// Closes every connection still open.
     package func closeAll() {
         let channels = state.withLock { Array($0.channels.values) }

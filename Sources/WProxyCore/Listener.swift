@@ -133,6 +133,7 @@ package final class Listener: Sendable {
     /// Stops accepting, lets open connections finish for up to `timeout`, then closes the rest.
     package func drain(timeout: Duration, logger: Logger) async {
         await stopAccepting()
+        tracker.quiesceAll()  // HTTP connections idle between requests close now
         let open = tracker.count
         if open > 0 {
             logger.info("draining \(open) connections (up to \(timeout))", metadata: ["mode": "\(mode.rawValue)"])

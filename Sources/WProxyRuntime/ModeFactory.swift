@@ -4,6 +4,7 @@ import ServiceLifecycle
 import WProxyConfig
 import WProxyCore
 import WProxyForward
+import WProxyReverse
 import WProxySOCKS
 import WProxyTCP
 import WProxyTransparent
@@ -39,7 +40,14 @@ enum ModeFactory {
             let proxy = SOCKSProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
             return ModeInstance(acceptor: proxy, services: { _ in [] })
         case .reverse:
-            throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
+            guard let options = listener.reverse else { throw RuntimeError("reverse listener without reverse options") }
+            let proxy: ReverseProxy
+            do {
+                proxy = try ReverseProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+            return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
         }
     }
 }

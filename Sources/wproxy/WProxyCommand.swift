@@ -9,8 +9,8 @@ struct WProxyCommand: AsyncParsableCommand {
         discussion: "Each mode is a subcommand; `wproxy MODE --help` lists its options.",
         version: version,
         subcommands: [
-            ForwardCommand.self, SOCKSCommand.self, TransparentCommand.self, TCPCommand.self, RunCommand.self,
-            CheckCommand.self,
+            ReverseCommand.self, ForwardCommand.self, SOCKSCommand.self, TransparentCommand.self, TCPCommand.self,
+            RunCommand.self, CheckCommand.self,
         ]
     )
 }

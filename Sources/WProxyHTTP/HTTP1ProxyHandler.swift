@@ -1,0 +1,316 @@
+import NIOCore
+import NIOHTTP1
+import WProxyCore
+
+/// The HTTP/1.x reverse-proxy engine for one client connection: the only handler of its pipeline
+/// (after a TLS handler, when there is one). Bytes in, bytes out: request heads are parsed by
+/// ``NIOCore/ByteBuffer/readRawRequestHead(maxHead:maxURI:)``, response heads by the upstream
+/// connection, and bodies are passed on as they are, with only their framing followed.
+///
+/// Guarantees:
+/// - One request at a time per connection, in order: pipelined requests wait in `inbound`
+///   (bounded by one socket read, as the client is not read again until it is processed).
+/// - Bodies stream both ways: the client is read only while the upstream is writable and the
+///   upstream only while the client is writable, so memory per exchange stays bounded.
+/// - An upstream connection goes back to the pool only after a clean exchange (whole request sent,
+///   whole response read, keep-alive on both ends); after any error it is closed.
+/// - Every request the engine answers itself gets a short plain-text body saying what failed.
+/// - One timer per connection, re-armed lazily, enforces the header, idle and upstream timeouts.
+/// The mode supplies decisions through ``ProxyPhases``; the engine knows nothing about modes.
+/// Assumes `autoRead` is off (the engine decides when to read).
+package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHandler, UpstreamConnectionDelegate {
+    package typealias InboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
+
+    enum Phase {
+        case awaitingHead, filtering, connecting, awaitingResponse, streamingResponse, local, upgraded, closed
+    }
+
+    let settings: HTTPEngineSettings
+    let phases: any ProxyPhases
+    let pool: UpstreamPool
+
+    var context: ChannelHandlerContext!
+    var allocator = ByteBufferAllocator()
+    /// The client channel's writability, as last reported (cached: asking the channel costs more).
+    var clientWritable = true
+    /// Response head bytes not yet written: a small body read with it joins it in one write.
+    var pendingHead: ByteBuffer?
+    /// Calls into the pipeline cost: flush only after writes, ask for a read only once.
+    var clientNeedsFlush = false
+    var clientReadPending = false
+    var phase = Phase.awaitingHead
+    /// Client bytes not yet handled: the rest of a head, body bytes, pipelined requests.
+    var inbound: ByteBuffer?
+    var clientAddress: SocketAddress?
+    var clientIP: String?
+    var quiescing = false
+    var processing = false
+    var processAgain = false
+    var clientEOF = false
+
+    // Timer state.
+    var timer: Scheduled<Void>?
+    var timerDeadline: NIODeadline?
+    var idleSince: NIODeadline = .now()
+    var lastActivity: NIODeadline = .now()
+    var headStartedAt: NIODeadline?
+    var requestsServed = 0
+
+    // The current request.
+    var request: RawRequestHead!
+    var requestFraming = MessageFraming.none
+    var bodyRemaining = 0
+    var requestChunks = ChunkedTracker()
+    var isIdempotent = true
+    var isUpgrade = false
+    var expectContinue = false
+    var clientKeepAlive = true
+    var clientHost: String?
+    var closeAfterResponse = false
+    var requestEnded = false
+    var bodyReceived = 0
+    var bodySent = 0
+    var peer: UpstreamPeer?
+    var upstream: UpstreamConnection?
+    var upstreamReused = false
+    var assigned = false
+    var tried = TriedUpstreams()
+    var attempts = 0
+    var staleRetries = 0
+    var responseFraming = MessageFraming.none
+    var clientFraming = HeadWriters.ClientFraming.none
+    var responseKeepAlive = true
+    var responseStatus = 0
+    var bytesOut = 0
+    var startedAt: NIODeadline = .now()
+    var upstreamStartedAt: NIODeadline = .now()
+    var upstreamDuration: TimeAmount?
+    var pendingUpstreamRead = false
+
+    init(settings: HTTPEngineSettings, phases: any ProxyPhases, pool: UpstreamPool) {
+        self.settings = settings
+        self.phases = phases
+        self.pool = pool
+    }
+
+    /// Installs the HTTP/1 engine on an accepted (or TLS-wrapped) channel. A TLS layer adds its
+    /// handler first and then calls this when ALPN picked `http/1.1` (or nothing).
+    package static func configure(channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases) throws {
+        let handler = HTTP1ProxyHandler(settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop))
+        // (The listener already starts read buffers small: `ReceiveBuffers`.) One read per read() call,
+        // so at most one pooled read buffer per connection.
+        try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+
+    // MARK: Channel events
+
+    package func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        allocator = context.channel.allocator
+        clientAddress = context.channel.remoteAddress
+        clientIP = clientAddress?.ipAddress
+        if context.channel.isActive { start() }
+    }
+
+    package func channelActive(context: ChannelHandlerContext) {
+        start()
+        context.fireChannelActive()
+    }
+
+    private var started = false
+    private func start() {
+        guard !started else { return }
+        started = true
+        idleSince = .now()
+        headStartedAt = idleSince  // the first request's header timeout runs from accept
+        armTimer(idleSince + settings.headerTimeout)
+        readClient()
+    }
+
+    @inline(__always)
+    func writeClient(_ buffer: ByteBuffer) {
+        clientNeedsFlush = true
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    @inline(__always)
+    func flushClient() {
+        guard clientNeedsFlush else { return }
+        clientNeedsFlush = false
+        context.flush()
+    }
+
+    @inline(__always)
+    func readClient() {
+        guard !clientReadPending else { return }
+        clientReadPending = true
+        context.read()
+    }
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        switch phase {
+        case .upgraded, .closed:
+            return
+        default:
+            break
+        }
+        if inbound == nil {
+            inbound = buffer
+        } else {
+            inbound!.writeBuffer(&buffer)
+        }
+        process()
+    }
+
+    package func channelReadComplete(context: ChannelHandlerContext) {
+        clientReadPending = false
+        upstream?.flush()
+        if case .awaitingHead = phase, let headStartedAt {
+            armTimer(headStartedAt + settings.headerTimeout)
+        }
+        maybeReadClient()
+    }
+
+    package func channelWritabilityChanged(context: ChannelHandlerContext) {
+        clientWritable = context.channel.isWritable
+        if clientWritable, pendingUpstreamRead, let upstream {
+            pendingUpstreamRead = false
+            upstream.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        pendingHead = nil
+        timer?.cancel()
+        timer = nil
+        switch phase {
+        case .upgraded, .closed:
+            break
+        case .awaitingHead:
+            phase = .closed
+        case .filtering, .connecting, .awaitingResponse, .streamingResponse, .local:
+            if responseStatus == 0 { responseStatus = 499 }
+            abandonUpstream()
+            finishLog()
+            phase = .closed
+        }
+        context.fireChannelInactive()
+    }
+
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // I/O errors (reset by the client): close; channelInactive cleans up.
+        context.close(promise: nil)
+    }
+
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if case .awaitingHead = phase, inbound?.readableBytes ?? 0 == 0 {
+                close()
+            } else {
+                closeAfterResponse = true
+            }
+            return
+        }
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            // The client finished sending. Idle: close; mid-exchange: answer, then close.
+            clientEOF = true
+            closeAfterResponse = true
+            if case .awaitingHead = phase { close() }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: Reading the client
+
+    /// Handles what `inbound` holds as far as the current phase allows. Re-entrant calls (a
+    /// pipelined request answered at once) are turned into another turn of the outer loop.
+    func process() {
+        if processing {
+            processAgain = true
+            return
+        }
+        processing = true
+        defer { processing = false }
+        repeat {
+            processAgain = false
+            processOnce()
+        } while processAgain
+    }
+
+    private func processOnce() {
+        switch phase {
+        case .awaitingHead:
+            guard var buffer = inbound, buffer.readableBytes > 0 else { return }
+            lastActivity = .now()
+            if headStartedAt == nil { headStartedAt = lastActivity }
+            var head: RawRequestHead
+            do {
+                guard let parsed = try buffer.readRawRequestHead(maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize) else {
+                    inbound = buffer
+                    return
+                }
+                head = parsed
+            } catch {
+                inbound = nil
+                startedAt = .now()
+                request = nil
+                clientKeepAlive = false
+                respondLocally(error.status, error.reason, close: true)
+                return
+            }
+            // Own the head's bytes and drop every reference to the read buffer, so NIO can recycle it
+            // for the next read instead of allocating a new one (and idle connections hold none).
+            var owned = allocator.buffer(capacity: head.bytes.readableBytes)
+            owned.writeImmutableBuffer(head.bytes)
+            head.bytes = owned
+            inbound = buffer.readableBytes > 0 ? buffer : nil
+            startRequest(head)
+        case .awaitingResponse, .streamingResponse:
+            if !requestEnded, let upstream { forwardBody(to: upstream) }
+        case .local:
+            if !requestEnded { discardBody() }
+        case .filtering, .connecting, .upgraded, .closed:
+            break
+        }
+    }
+
+    /// Pipelined bytes held while a response is in flight; the client is not read beyond this.
+    static let maxPipelinedBytes = 64 << 10
+
+    /// Asks for the next client read when the engine can take more bytes. While a response is in
+    /// flight a read stays pending too (up to ``maxPipelinedBytes`` buffered): NIO would otherwise
+    /// drop and re-add read interest around every request (two `epoll_ctl` calls each), and a
+    /// client that goes away is noticed at once.
+    func maybeReadClient() {
+        guard !clientEOF else { return }
+        switch phase {
+        case .awaitingHead:
+            readClient()
+        case .awaitingResponse, .streamingResponse:
+            if requestEnded {
+                if inbound?.readableBytes ?? 0 < Self.maxPipelinedBytes { readClient() }
+            } else if inbound?.readableBytes ?? 0 == 0, let upstream, upstream.isWritable {
+                readClient()
+            }
+        case .local:
+            if !requestEnded { readClient() }  // discarding a body we do not need
+        case .filtering, .connecting, .upgraded, .closed:
+            break
+        }
+    }
+
+    func close() {
+        switch phase {
+        case .closed, .upgraded: return
+        default: break
+        }
+        phase = .closed
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,215 @@
+import NIOCore
+
+/// An upstream's response head as received: the bytes, and where each part lies in them.
+/// Nothing is copied into `String`s: the head is re-emitted to the client by copying byte ranges.
+package struct RawResponseHead {
+    /// One header line: name and value ranges (value trimmed of optional whitespace), relative to `bytes`.
+    package struct Field {
+        package var nameStart: Int
+        package var nameEnd: Int
+        package var valueStart: Int
+        package var valueEnd: Int
+    }
+
+    /// The head, from the status line through the empty line.
+    package var bytes: ByteBuffer
+    package var versionMinor: Int
+    package var status: Int
+    /// The status code and reason phrase (`200 OK`), relative to `bytes`.
+    package var statusLine: Range<Int>
+    package var fields: [Field]
+
+    package func name(_ field: Field) -> ByteBufferView { bytes.readableBytesView[field.nameStart..<field.nameEnd] }
+    package func value(_ field: Field) -> ByteBufferView { bytes.readableBytesView[field.valueStart..<field.valueEnd] }
+
+    package func valueString(_ field: Field) -> String {
+        String(decoding: value(field), as: UTF8.self)
+    }
+
+    /// True when the field's name equals a lower-case literal, ignoring ASCII case.
+    package func nameIs(_ field: Field, _ lowercased: StaticString) -> Bool {
+        bytesEqualIgnoringCase(name(field), lowercased)
+    }
+}
+
+@inline(__always)
+func bytesEqualIgnoringCase<C: Collection>(_ bytes: C, _ lowercased: StaticString) -> Bool where C.Element == UInt8 {
+    let count = lowercased.utf8CodeUnitCount
+    guard bytes.count == count else { return false }
+    let literal = lowercased.utf8Start
+    var index = 0
+    for var byte in bytes {
+        if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
+        if byte != literal[index] { return false }
+        index += 1
+    }
+    return true
+}
+
+/// Why a response head could not be read.
+package struct ResponseHeadError: Error, Hashable, CustomStringConvertible {
+    package let reason: String
+    package init(_ reason: String) { self.reason = reason }
+    package var description: String { reason }
+}
+
+extension ByteBuffer {
+    /// Reads one response head (strict HTTP/1.x): nil when the empty line has not arrived yet
+    /// (the reader index is left alone), throws on malformed input or a head over `limit` bytes.
+    package mutating func readRawResponseHead(limit: Int) throws(ResponseHeadError) -> RawResponseHead? {
+        let end = withUnsafeReadableBytes { Self.headEnd($0) }
+        guard let end else {
+            if readableBytes > limit { throw ResponseHeadError("upstream response head too large") }
+            return nil
+        }
+        if end > limit { throw ResponseHeadError("upstream response head too large") }
+        let head = getSlice(at: readerIndex, length: end)!
+        let parsed = head.withUnsafeReadableBytes { Self.parseResponseHead($0) }
+        switch parsed {
+        case .success(let parts):
+            moveReaderIndex(forwardBy: end)
+            return RawResponseHead(bytes: head, versionMinor: parts.minor, status: parts.status, statusLine: parts.statusLine, fields: parts.fields)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// Offset just past the first CRLFCRLF, or nil.
+    static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        // Look at where the final LF of CRLFCRLF could be, skipping ahead when a byte rules positions out.
+        var index = 3
+        let count = bytes.count
+        while index < count {
+            switch bytes[index] {
+            case 0x0A:
+                if bytes[index - 1] == 0x0D && bytes[index - 2] == 0x0A && bytes[index - 3] == 0x0D { return index + 1 }
+                index += 2
+            case 0x0D:
+                index += 1
+            default:
+                index += 4
+            }
+        }
+        return nil
+    }
+
+    struct ResponseHeadParts {
+        var minor: Int
+        var status: Int
+        var statusLine: Range<Int>
+        var fields: [RawResponseHead.Field]
+    }
+
+    static func parseResponseHead(_ bytes: UnsafeRawBufferPointer) -> Result<ResponseHeadParts, ResponseHeadError> {
+        let count = bytes.count
+        // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
+        guard count >= 14, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50, bytes[4] == 0x2F,
+            bytes[5] == 0x31, bytes[6] == 0x2E, bytes[7] == 0x30 || bytes[7] == 0x31, bytes[8] == 0x20
+        else { return .failure(ResponseHeadError("upstream sent a malformed status line")) }
+        let minor = Int(bytes[7] - 0x30)
+        var status = 0
+        for offset in 9..<12 {
+            let digit = bytes[offset]
+            guard digit >= 0x30 && digit <= 0x39 else { return .failure(ResponseHeadError("upstream sent a malformed status code")) }
+            status = status * 10 + Int(digit - 0x30)
+        }
+        guard status >= 100 else { return .failure(ResponseHeadError("upstream sent a malformed status code")) }
+        var offset = 12
+        guard bytes[offset] == 0x20 || bytes[offset] == 0x0D else { return .failure(ResponseHeadError("upstream sent a malformed status line")) }
+        while offset < count && bytes[offset] != 0x0D {
+            let byte = bytes[offset]
+            guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return .failure(ResponseHeadError("control character in status line")) }
+            offset += 1
+        }
+        guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return .failure(ResponseHeadError("upstream sent a malformed status line")) }
+        let statusLine = 9..<offset
+        offset += 2
+        var fields: [RawResponseHead.Field] = []
+        fields.reserveCapacity(12)
+        while offset < count {
+            if bytes[offset] == 0x0D {
+                guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return .failure(ResponseHeadError("bare CR in response head")) }
+                break  // the empty line
+            }
+            let nameStart = offset
+            while offset < count, isTokenByte(bytes[offset]) { offset += 1 }
+            guard offset > nameStart, offset < count, bytes[offset] == 0x3A else {
+                return .failure(ResponseHeadError("upstream sent a malformed header line"))
+            }
+            let nameEnd = offset
+            offset += 1
+            while offset < count, bytes[offset] == 0x20 || bytes[offset] == 0x09 { offset += 1 }
+            let valueStart = offset
+            var valueEnd = offset
+            while offset < count, bytes[offset] != 0x0D {
+                let byte = bytes[offset]
+                guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else {
+                    return .failure(ResponseHeadError("control character in a response header"))
+                }
+                offset += 1
+                if byte != 0x20 && byte != 0x09 { valueEnd = offset }
+            }
+            guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return .failure(ResponseHeadError("bare CR in response head")) }
+            fields.append(.init(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
+            offset += 2
+        }
+        return .success(ResponseHeadParts(minor: minor, status: status, statusLine: statusLine, fields: fields))
+    }
+}
+
+/// RFC 9110 token characters.
+@inline(__always)
+func isTokenByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+    case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
+    default: return false
+    }
+}
+
+/// The tokens of a `Connection` value, read from raw bytes without making strings.
+package struct ConnectionTokens {
+    package var close = false
+    package var keepAlive = false
+    package var upgrade = false
+    /// Other tokens: names of further hop-by-hop headers (rare), as byte ranges of the value's buffer.
+    package var others: [Range<Int>] = []
+
+    /// Scans `view[range]` (comma-separated, optional whitespace around elements).
+    package mutating func scan(_ view: ByteBufferView, _ range: Range<Int>) {
+        var start = range.lowerBound
+        var index = range.lowerBound
+        while index <= range.upperBound {
+            if index == range.upperBound || view[view.startIndex + index] == UInt8(ascii: ",") {
+                var lower = start
+                var upper = index
+                while lower < upper, view[view.startIndex + lower] == 0x20 || view[view.startIndex + lower] == 0x09 { lower += 1 }
+                while upper > lower, view[view.startIndex + upper - 1] == 0x20 || view[view.startIndex + upper - 1] == 0x09 { upper -= 1 }
+                if upper > lower {
+                    let token = view[(view.startIndex + lower)..<(view.startIndex + upper)]
+                    if bytesEqualIgnoringCase(token, "close") {
+                        close = true
+                    } else if bytesEqualIgnoringCase(token, "keep-alive") {
+                        keepAlive = true
+                    } else if bytesEqualIgnoringCase(token, "upgrade") {
+                        upgrade = true
+                    } else {
+                        others.append(lower..<upper)
+                    }
+                }
+                start = index + 1
+            }
+            index += 1
+        }
+    }
+
+    /// True when `name` (a field name in `view`) is one of the other tokens.
+    package func names(_ name: ByteBufferView, in view: ByteBufferView) -> Bool {
+        for range in others where range.count == name.count {
+            if HeadWriters.equalIgnoringCase(view[(view.startIndex + range.lowerBound)..<(view.startIndex + range.upperBound)], name) {
+                return true
+            }
+        }
+        return false
+    }
+}

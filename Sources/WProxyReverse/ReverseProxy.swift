@@ -1,0 +1,174 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import WProxyConfig
+import WProxyCore
+import WProxyDialer
+import WProxyHTTP
+import WProxyLoadBalancing
+
+/// `wproxy reverse`: everything one listener's connections share, and the mode's answers to the
+/// engine's ``ProxyPhases`` questions. Immutable; safe from every event loop.
+package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
+    let options: ReverseOptions
+    let group: ReverseUpstreamGroup
+    let settings: HTTPEngineSettings
+    let staticFiles: StaticFileServer?
+    let accessLog: AccessLog?
+    let logger: Logger
+    let threadPool: NIOThreadPool?
+    package let retries: Int
+
+    package init(listener: ListenerConfig, options: ReverseOptions, accessLog: AccessLog?, logger: Logger) throws {
+        self.options = options
+        self.group = ReverseUpstreamGroup(upstreams: options.upstreams, policy: options.lb)
+        self.accessLog = accessLog
+        self.logger = logger
+        self.retries = options.retries
+        var threadPool: NIOThreadPool?
+        var fileIO: NonBlockingFileIO?
+        var staticFiles: StaticFileServer?
+        if let root = options.staticRoot {
+            let pool = NIOThreadPool(numberOfThreads: 2)
+            pool.start()
+            threadPool = pool
+            fileIO = NonBlockingFileIO(threadPool: pool)
+            do {
+                staticFiles = try StaticFileServer(root: root, threadPool: pool)
+            } catch {
+                try? pool.syncShutdownGracefully()
+                throw error
+            }
+        }
+        self.threadPool = threadPool
+        self.staticFiles = staticFiles
+        settings = HTTPEngineSettings(
+            headerTimeout: TimeAmount(options.headerTimeout), idleTimeout: TimeAmount(listener.httpIdleTimeout),
+            upstreamTimeout: TimeAmount(options.upstreamTimeout), tunnelIdleTimeout: TimeAmount(listener.tunnelIdleTimeout),
+            maxHeaderSize: options.maxHeaderSize, maxURISize: options.maxURISize, maxBody: options.maxBody, scheme: "http",
+            sendUpstreamHost: options.upstreamHost, dialer: Dialer(connectTimeout: listener.connectTimeout, hops: listener.upstreamProxies), pools: UpstreamPools(), fileIO: fileIO)
+    }
+
+    package func initializeConnection(_ channel: any Channel) throws {
+        try HTTP1ProxyHandler.configure(channel: channel, settings: settings, phases: self)
+    }
+
+    // MARK: ProxyPhases
+
+    package func requestFilter(_ head: RawRequestHead, eventLoop: any EventLoop) -> RequestFilterDecision {
+        guard let staticFiles else { return .proxy }
+        return .local(staticFiles.lookup(head, eventLoop: eventLoop))
+    }
+
+    package func upstreamPeer(_ head: RawRequestHead, clientAddress: SocketAddress?, tried: TriedUpstreams) -> PeerDecision {
+        guard !group.peers.isEmpty else { return .noUpstreams }
+        let key: SelectionKey
+        switch options.lb {
+        case .hash:
+            key = options.hashKey.map { HashKeyExtractor.key($0, head: head) } ?? .none
+        case .ipHash:
+            key = Self.addressKey(clientAddress)
+        case .roundRobin, .leastConn, .random, .p2c:
+            key = .none
+        }
+        guard let backend = group.pick(key: key, tried: tried) else { return .noneAvailable }
+        return .peer(group.peers[backend.id])
+    }
+
+    /// The client's address as `ip-hash` hashes it (its text form, as `tcp` mode does).
+    static func addressKey(_ address: SocketAddress?) -> SelectionKey {
+        address?.ipAddress.map { .clientAddress(Array($0.utf8)) } ?? .none
+    }
+
+    package func upstreamResult(_ peer: UpstreamPeer, success: Bool) {
+        if let transition = group.health.record(peer.id, success: success) {
+            ListenerMetrics.setUpstreamHealthy(peer.name, transition == .becameHealthy)
+            switch transition {
+            case .becameHealthy: logger.notice("upstream \(peer.name) is healthy again")
+            case .becameUnhealthy: logger.warning("upstream \(peer.name) failed twice in a row and is out of rotation")
+            }
+        }
+    }
+
+    package func requestAssigned(_ peer: UpstreamPeer, active: Bool) {
+        if active {
+            group.counts.opened(peer.id)
+        } else {
+            group.counts.closed(peer.id)
+        }
+    }
+
+    package var logsRequests: Bool { accessLog != nil }
+
+    package func logging(_ record: ProxyAccessRecord) {
+        guard let accessLog else { return }
+        accessLog.log([
+            ("time", Timestamp.now()), ("mode", "reverse"), ("client", record.client), ("method", record.method),
+            ("host", record.host), ("path", record.path), ("status", String(record.status)), ("upstream", record.upstream),
+            ("bytes_in", String(record.bytesIn)), ("bytes_out", String(record.bytesOut)),
+            ("duration", Self.seconds(record.duration)),
+            ("upstream_duration", record.upstreamDuration.map(Self.seconds) ?? "-"),
+        ])
+    }
+
+    /// Seconds with millisecond precision, without Foundation.
+    static func seconds(_ amount: TimeAmount) -> String {
+        let millis = max(amount.nanoseconds, 0) / 1_000_000
+        let fraction = String(millis % 1000)
+        return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+
+    // MARK: Services
+
+    /// Background work this listener needs (active health checks; the static thread pool's stop).
+    package func services(eventLoopGroup: any EventLoopGroup) -> [any Service] {
+        for peer in group.peers { ListenerMetrics.setUpstreamHealthy(peer.name, group.health.isHealthy(peer.id)) }
+        var services: [any Service] = []
+        if let threadPool { services.append(ThreadPoolService(pool: threadPool)) }
+        guard let path = options.healthCheckPath, !group.peers.isEmpty else { return services }
+        let logger = self.logger
+        let peers = group.peers
+        let probeTimeout = TimeAmount(min(options.upstreamTimeout, .seconds(10))) + settings.dialer.connectTimeout
+        let checker = HealthChecker(
+            backends: group.backends,
+            table: group.health,
+            probe: HTTPHealthProbe(
+                peers: peers, path: path, dialer: settings.dialer, timeout: probeTimeout, eventLoopGroup: eventLoopGroup),
+            interval: options.healthInterval,
+            clock: ContinuousClock(),
+            onTransition: { backend, transition in
+                let name = peers[backend.id].name
+                ListenerMetrics.setUpstreamHealthy(name, transition == .becameHealthy)
+                switch transition {
+                case .becameHealthy: logger.notice("upstream \(name) is healthy again")
+                case .becameUnhealthy: logger.warning("upstream \(name) failed its health checks and is out of rotation")
+                }
+            }
+        )
+        services.append(HealthCheckService(checker: checker))
+        return services
+    }
+}
+
+/// Runs a listener's active health checks until shutdown.
+struct HealthCheckService: Service {
+    let checker: HealthChecker<ContinuousClock>
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await checker.run()
+        }
+    }
+}
+
+/// Keeps the static-file thread pool for the listener's life and stops it on shutdown.
+struct ThreadPoolService: Service {
+    let pool: NIOThreadPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try? await pool.shutdownGracefully()
+    }
+}
