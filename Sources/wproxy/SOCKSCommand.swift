@@ -7,9 +7,10 @@ struct SOCKSCommand: AsyncParsableCommand {
         abstract: "SOCKS4, SOCKS4a and SOCKS5 server (CONNECT, BIND, UDP ASSOCIATE).",
         discussion: """
             Examples:
-              wproxy socks                                   # 127.0.0.1:1080, no authentication
+              wproxy socks
               wproxy socks --listen :1080 --auth alice:secret --deny-dest 10.0.0.0/8
-            Listening beyond loopback needs --auth or --allow.
+            The default listens on 127.0.0.1:1080 without authentication; listening beyond
+            loopback needs --auth or --allow. See docs/socks.md.
             """
     )
 
