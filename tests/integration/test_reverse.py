@@ -476,6 +476,7 @@ def test_100_mb_upload_streams_with_bounded_memory(wproxy, origins):
     assert status == 200
     result = json.loads(body)
     assert result["length"] == 100 << 20 and result["sha256"] == digest.hexdigest()
+    print(f"proxy RSS {base} KB -> peak {peak[0]} KB during the 100 MB upload")
     assert peak[0] - base < 30 * 1024, f"RSS grew from {base} KB to {peak[0]} KB"
 
 
