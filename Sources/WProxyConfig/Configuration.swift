@@ -16,6 +16,8 @@ package struct GlobalConfig: Sendable {
     package var logLevel: LogLevel = .info
     package var logFormat: LogFormat = .text
     package var accessLog: AccessLogTarget = .stdout
+    /// `--metrics ADDR`: serve Prometheus metrics at http://ADDR/metrics.
+    package var metrics: ListenAddress?
     /// How long in-flight requests and tunnels may run on after SIGTERM/SIGINT.
     package var drainTimeout: Duration = .seconds(10)
 

@@ -1,6 +1,8 @@
 /// One listener: where it binds, the options every mode shares, and its mode's own options.
 package struct ListenerConfig: Sendable {
     package var mode: Mode
+    /// A name for metrics and logs; defaults to the first listen address.
+    package var name: String?
     package var listen: [ListenAddress]
     package var maxConnections: Int = 10000
     package var connectTimeout: Duration = .seconds(5)
@@ -13,6 +15,9 @@ package struct ListenerConfig: Sendable {
         self.mode = mode
         self.listen = listen
     }
+
+    /// The `listener` label in metrics.
+    package var displayName: String { name ?? listen.first?.description ?? mode.rawValue }
 
     /// The idle timeout in force for tunnels of this listener.
     package var tunnelIdleTimeout: Duration { idleTimeout ?? .seconds(300) }

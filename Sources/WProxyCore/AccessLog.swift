@@ -7,13 +7,32 @@ import NIOPosix
 import Synchronization
 import WProxyConfig
 
-/// One line per request or tunnel, written off the event loops.
+/// One listener's request/tunnel records: written as access-log lines (when the log is on) and
+/// counted into the listener's metrics (when metrics are on). Modes call `log` once per request
+/// or tunnel; when both are off the runtime hands modes no AccessLog at all, so nothing is formatted.
+package final class AccessLog: Sendable {
+    private let writer: AccessLogWriter?
+    private let metrics: ListenerMetrics?
+
+    package init(writer: AccessLogWriter?, metrics: ListenerMetrics?) {
+        self.writer = writer
+        self.metrics = metrics
+    }
+
+    /// Records one request or tunnel; `fields` are `key=value` pairs in display order.
+    package func log(_ fields: [(String, String)]) {
+        writer?.write(fields)
+        metrics?.record(fields)
+    }
+}
+
+/// Writes access-log lines off the event loops; one per process, shared by every listener.
 ///
 /// Event loops only append a formatted line to an in-memory batch under a short lock; a single
 /// writer thread takes whole batches and writes them with one `write(2)` each, so a slow disk
 /// or a blocked stdout pipe never stalls connection handling. If the writer falls far behind,
 /// lines are dropped (and counted) rather than letting memory grow without bound.
-package final class AccessLog: Sendable {
+package final class AccessLogWriter: Sendable {
     private struct Batch {
         var lines: [String] = []
         var bytes = 0
@@ -51,7 +70,7 @@ package final class AccessLog: Sendable {
     }
 
     /// Appends one record. Cheap: formatting plus an append under a lock.
-    package func log(_ fields: [(String, String)]) {
+    package func write(_ fields: [(String, String)]) {
         var line = format == .json ? "{" : ""
         for (index, (key, value)) in fields.enumerated() {
             switch format {

@@ -9,11 +9,19 @@ package final class ConnectionTracker: Sendable {
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    package let limit: Int
+    private let limitValue: Atomic<Int>
     private let state = Mutex(State())
+    private let metrics: ListenerMetrics?
 
-    package init(limit: Int) {
-        self.limit = limit
+    package init(limit: Int, metrics: ListenerMetrics? = nil) {
+        self.limitValue = Atomic(limit)
+        self.metrics = metrics
+    }
+
+    /// `--max-connections`; a reload may change it.
+    package var limit: Int {
+        get { limitValue.load(ordering: .relaxed) }
+        set { limitValue.store(newValue, ordering: .relaxed) }
     }
 
     package var count: Int { state.withLock { $0.channels.count } }
@@ -21,17 +29,19 @@ package final class ConnectionTracker: Sendable {
     /// Registers a new connection; false (and nothing registered) when the limit is reached.
     package func admit(_ channel: any Channel) -> Bool {
         let admitted = state.withLock { state -> Bool in
-            guard state.channels.count < limit else { return false }
+            guard state.channels.count < limitValue.load(ordering: .relaxed) else { return false }
             state.channels[ObjectIdentifier(channel)] = channel
             return true
         }
         if admitted {
+            metrics?.connectionOpened()
             channel.closeFuture.whenComplete { _ in self.remove(channel) }
         }
         return admitted
     }
 
     private func remove(_ channel: any Channel) {
+        metrics?.connectionClosed()
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.channels.removeValue(forKey: ObjectIdentifier(channel))
             guard state.channels.isEmpty else { return [] }

@@ -4,44 +4,61 @@ import Glibc
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import WProxyConfig
 
 /// The bound server sockets of one configured listener, and its open client connections.
+///
+/// The acceptor (the mode's configuration snapshot) can be replaced while serving: connections
+/// accepted afterwards use the new one, connections already open keep the one they started with.
+/// That is how a reload changes upstreams, routes or credentials without dropping anything.
 package final class Listener: Sendable {
     package let mode: Mode
     package let tracker: ConnectionTracker
     package let serverChannels: [any Channel]
+    private let acceptor: AcceptorBox
 
-    private init(mode: Mode, tracker: ConnectionTracker, serverChannels: [any Channel]) {
+    private init(mode: Mode, tracker: ConnectionTracker, serverChannels: [any Channel], acceptor: AcceptorBox) {
         self.mode = mode
         self.tracker = tracker
         self.serverChannels = serverChannels
+        self.acceptor = acceptor
     }
 
-    /// Binds every address (all of them or none: on failure those already bound are closed)
-    /// and logs `listening on HOST:PORT (MODE)` for each.
+    /// The acceptor new connections get now.
+    package var currentAcceptor: any ConnectionAcceptor { acceptor.current }
+
+    /// New connections from now on are handled by `acceptor`.
+    package func replaceAcceptor(_ acceptor: any ConnectionAcceptor) {
+        self.acceptor.current = acceptor
+    }
+
+    /// Binds every address (all of them or none: on failure those already bound are closed).
     package static func bind(
         addresses: [ListenAddress],
         mode: Mode,
         maxConnections: Int,
         group: any EventLoopGroup,
         acceptor: any ConnectionAcceptor,
+        metrics: ListenerMetrics? = nil,
         logger: Logger
     ) async throws(ListenerBindError) -> Listener {
-        let tracker = ConnectionTracker(limit: maxConnections)
+        let tracker = ConnectionTracker(limit: maxConnections, metrics: metrics)
+        let box = AcceptorBox(acceptor)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard tracker.admit(channel) else {
-                        logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(maxConnections)"])
+                        logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(tracker.limit)"])
                         channel.close(promise: nil)
                         return
                     }
-                    try acceptor.initializeConnection(channel)
+                    try box.current.initializeConnection(channel)
                 }
             }
         var channels: [any Channel] = []
@@ -53,10 +70,7 @@ package final class Listener: Sendable {
                 throw ListenerBindError(address: address, reason: Self.describe(error))
             }
         }
-        for channel in channels {
-            logger.info("listening on \(Self.format(channel.localAddress)) (\(mode.rawValue))")
-        }
-        return Listener(mode: mode, tracker: tracker, serverChannels: channels)
+        return Listener(mode: mode, tracker: tracker, serverChannels: channels, acceptor: box)
     }
 
     private static func bind(_ bootstrap: ServerBootstrap, _ address: ListenAddress) async throws -> any Channel {
@@ -71,12 +85,38 @@ package final class Listener: Sendable {
         }
     }
 
+    /// Logs `listening on HOST:PORT (MODE)` for each bound address. Called once serving has started
+    /// (signal handlers installed), because scripts and tests treat this line as "ready".
+    package func logListening(_ logger: Logger) {
+        for channel in serverChannels {
+            logger.info("listening on \(Self.format(channel.localAddress)) (\(mode.rawValue))")
+        }
+    }
+
     /// Stops accepting; open connections are left alone.
     package func stopAccepting() async {
         for channel in serverChannels { try? await channel.close() }
     }
 
     package var localAddresses: [SocketAddress] { serverChannels.compactMap(\.localAddress) }
+
+    /// Stops accepting, lets open connections finish for up to `timeout`, then closes the rest.
+    package func drain(timeout: Duration, logger: Logger) async {
+        await stopAccepting()
+        tracker.quiesceAll()
+        let open = tracker.count
+        if open > 0 {
+            logger.info("draining \(open) connections (up to \(timeout))", metadata: ["mode": "\(mode.rawValue)"])
+        }
+        let tracker = self.tracker
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await tracker.waitUntilEmpty() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            tracker.closeAll()
+            group.cancelAll()
+        }
+    }
 
     /// `HOST:PORT`, with IPv6 in brackets.
     package static func format(_ address: SocketAddress?) -> String {
@@ -85,7 +125,7 @@ package final class Listener: Sendable {
         return "\(ip):\(port)"
     }
 
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         if let io = error as? IOError {
             return String(cString: strerror(io.errnoCode))
         }
@@ -97,4 +137,27 @@ package struct ListenerBindError: Error, CustomStringConvertible {
     package let address: ListenAddress
     package let reason: String
     package var description: String { "cannot listen on \(address): \(reason)" }
+
+    package init(address: ListenAddress, reason: String) {
+        self.address = address
+        self.reason = reason
+    }
+
+    package init(address: ListenAddress, error: any Error) {
+        self.init(address: address, reason: Listener.describe(error))
+    }
+}
+
+/// The current acceptor of a listener; read once per accepted connection.
+private final class AcceptorBox: Sendable {
+    private let value: Mutex<any ConnectionAcceptor>
+
+    init(_ acceptor: any ConnectionAcceptor) {
+        value = Mutex(acceptor)
+    }
+
+    var current: any ConnectionAcceptor {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import WProxyCore
 
 /// The one way every mode reaches a destination.
 ///
@@ -19,6 +20,7 @@ package struct Dialer: Sendable {
             .connectTimeout(connectTimeout)
             .channelOption(ChannelOptions.autoRead, value: false)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .channelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
     }
 
     /// Connects to `host:port`; failures are `DialError`s that say why (DNS, refused, timeout...).

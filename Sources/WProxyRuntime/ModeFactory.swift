@@ -14,11 +14,15 @@ struct ModeInstance {
 
 /// The explicit table from mode to implementation (no self-registering plugins).
 enum ModeFactory {
-    static func make(_ listener: ListenerConfig, accessLog: AccessLog?, logger: Logger) throws(RuntimeError) -> ModeInstance {
+    /// - Parameter previous: on reload, the acceptor being replaced (modes may carry state over from it).
+    static func make(
+        _ listener: ListenerConfig, accessLog: AccessLog?, logger: Logger, previous: (any ConnectionAcceptor)? = nil
+    ) throws(RuntimeError) -> ModeInstance {
         switch listener.mode {
         case .tcp:
             guard let options = listener.tcp else { throw RuntimeError("tcp listener without tcp options") }
-            let proxy = TCPProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            let proxy = TCPProxy(
+                listener: listener, options: options, accessLog: accessLog, logger: logger, previous: previous as? TCPProxy)
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
         case .reverse:
             guard let options = listener.reverse else { throw RuntimeError("reverse listener without reverse options") }

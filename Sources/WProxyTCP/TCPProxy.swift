@@ -18,9 +18,20 @@ package final class TCPProxy: ConnectionAcceptor {
     let accessLog: AccessLog?
     let logger: Logger
 
-    package init(listener: ListenerConfig, options: TCPOptions, accessLog: AccessLog?, logger: Logger) {
+    /// - Parameter previous: the instance this one replaces on reload; upstreams still configured keep
+    ///   their health state.
+    package init(
+        listener: ListenerConfig, options: TCPOptions, accessLog: AccessLog?, logger: Logger, previous: TCPProxy? = nil
+    ) {
         self.options = options
         self.upstreams = UpstreamGroup(endpoints: options.upstreams, policy: options.lb)
+        if let previous {
+            for (id, endpoint) in options.upstreams.enumerated() {
+                if let old = previous.upstreams.endpoints.firstIndex(where: { $0.address == endpoint.address }) {
+                    upstreams.health.inherit(id, from: previous.upstreams.health, id: old)
+                }
+            }
+        }
         self.sniRoutes = options.sni.map { (HostPattern($0.pattern), $0.upstream) }
         self.dialer = Dialer(connectTimeout: listener.connectTimeout)
         self.idleTimeout = TimeAmount(listener.tunnelIdleTimeout)
@@ -38,6 +49,7 @@ package final class TCPProxy: ConnectionAcceptor {
         guard options.healthCheck, !upstreams.endpoints.isEmpty else { return [] }
         let logger = self.logger
         let endpoints = upstreams.endpoints
+        for endpoint in endpoints { ListenerMetrics.setUpstreamHealthy(endpoint.address.description, true) }
         let checker = HealthChecker(
             backends: upstreams.backends,
             table: upstreams.health,
@@ -46,6 +58,7 @@ package final class TCPProxy: ConnectionAcceptor {
             clock: ContinuousClock(),
             onTransition: { backend, transition in
                 let name = endpoints[backend.id].address.description
+                ListenerMetrics.setUpstreamHealthy(name, transition == .becameHealthy)
                 switch transition {
                 case .becameHealthy: logger.notice("upstream \(name) is healthy again")
                 case .becameUnhealthy: logger.warning("upstream \(name) failed its health checks and is out of rotation")

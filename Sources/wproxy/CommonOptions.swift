@@ -30,6 +30,9 @@ struct CommonOptions: ParsableArguments {
         "Access log: a file path, - for stdout, or off.", valueName: "path|-|off"))
     var accessLog: String = "-"
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://ADDR/metrics.", valueName: "addr"))
+    var metrics: String?
+
     @Option(name: .customLong("log-level"), help: "Diagnostics level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -47,6 +50,7 @@ struct CommonOptions: ParsableArguments {
         }
         global.drainTimeout = try parseFlag("--drain-timeout", drainTimeout, DurationValue.parse)
         global.accessLog = try parseFlag("--access-log", accessLog, AccessLogTarget.init(parsing:))
+        if let metrics { global.metrics = try parseFlag("--metrics", metrics, ListenAddress.init(parsing:)) }
         guard let level = LogLevel(rawValue: logLevel) else {
             throw ValidationError("--log-level: '\(logLevel)' is not one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -3,10 +3,10 @@ import WProxyConfig
 import WProxyRuntime
 
 /// Runs a configuration and turns a startup failure into its message on stderr and exit 1.
-func serve(_ configuration: Configuration) async throws {
+func serve(_ configuration: Configuration, reload: ReloadSource? = nil) async throws {
     WProxyRuntime.bootstrapLogging(configuration.global)
     do {
-        try await WProxyRuntime.run(configuration)
+        try await WProxyRuntime.run(configuration, reload: reload)
     } catch {
         WProxyRuntime.printError("wproxy: \(error)")
         throw ExitCode(1)

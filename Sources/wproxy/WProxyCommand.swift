@@ -9,6 +9,6 @@ struct WProxyCommand: AsyncParsableCommand {
         abstract: "One binary for every kind of proxy.",
         discussion: "Each mode is a subcommand; `wproxy MODE --help` lists its options.",
         version: version,
-        subcommands: [ReverseCommand.self, TCPCommand.self]
+        subcommands: [ReverseCommand.self, TCPCommand.self, RunCommand.self, CheckCommand.self]
     )
 }

@@ -8,18 +8,24 @@ import Testing
         try checkCodec(
             SOCKS4Request(command: .connect, target: SOCKSTarget(host: .ipv4(0x7F00_0001), port: 80), userID: "bob"),
             bytes: [4, 1, 0, 80, 127, 0, 0, 1, 0x62, 0x6F, 0x62, 0],
-            write: { $0.writeSOCKS4Request($1) }, read: { try $0.readSOCKS4Request() })
+            write: { $0.writeSOCKS4Request($1) },
+            read: { try $0.readSOCKS4Request() }
+        )
         try checkCodec(
             SOCKS4Request(command: .bind, target: SOCKSTarget(host: .ipv4(0x0A00_0002), port: 2121)),
             bytes: [4, 2, 0x08, 0x49, 10, 0, 0, 2, 0],
-            write: { $0.writeSOCKS4Request($1) }, read: { try $0.readSOCKS4Request() })
+            write: { $0.writeSOCKS4Request($1) },
+            read: { try $0.readSOCKS4Request() }
+        )
     }
 
     @Test func socks4aRequestCodec() throws {
         try checkCodec(
             SOCKS4Request(command: .connect, target: SOCKSTarget(host: .domain("ex.com"), port: 443), userID: "u"),
             bytes: [4, 1, 1, 0xBB, 0, 0, 0, 1, 0x75, 0] + Array("ex.com".utf8) + [0],
-            write: { $0.writeSOCKS4Request($1) }, read: { try $0.readSOCKS4Request() })
+            write: { $0.writeSOCKS4Request($1) },
+            read: { try $0.readSOCKS4Request() }
+        )
     }
 
     @Test func anyMarkerFrom1To255MeansSOCKS4a() throws {
@@ -37,7 +43,9 @@ import Testing
         try checkCodec(
             SOCKS4Request(command: .connect, target: SOCKSTarget(host: .domain(host), port: 1), userID: user),
             bytes: [4, 1, 0, 1, 0, 0, 0, 1] + Array(user.utf8) + [0] + Array(host.utf8) + [0],
-            write: { $0.writeSOCKS4Request($1) }, read: { try $0.readSOCKS4Request() })
+            write: { $0.writeSOCKS4Request($1) },
+            read: { try $0.readSOCKS4Request() }
+        )
     }
 
     @Test func unknownCommandStillParses() throws {
@@ -49,7 +57,9 @@ import Testing
 
     @Test func ipv6TargetIsWrittenAsSOCKS4aText() throws {
         var buffer = ByteBuffer()
-        buffer.writeSOCKS4Request(SOCKS4Request(command: .connect, target: SOCKSTarget(host: .ipv6(high: 0, low: 1), port: 22)))
+        buffer.writeSOCKS4Request(
+            SOCKS4Request(command: .connect, target: SOCKSTarget(host: .ipv6(high: 0, low: 1), port: 22))
+        )
         #expect(buffer.bytes == [4, 1, 0, 22, 0, 0, 0, 1, 0, 0x3A, 0x3A, 0x31, 0])
         #expect(try buffer.readSOCKS4Request()?.target.host == .domain("::1"))
     }
@@ -75,11 +85,17 @@ import Testing
 
     @Test func replyCodec() throws {
         try checkCodec(
-            SOCKS4Reply(code: .granted, port: 0x1234, ipv4: 0x0102_0304), bytes: [0, 0x5A, 0x12, 0x34, 1, 2, 3, 4],
-            write: { $0.writeSOCKS4Reply($1) }, read: { try $0.readSOCKS4Reply() })
+            SOCKS4Reply(code: .granted, port: 0x1234, ipv4: 0x0102_0304),
+            bytes: [0, 0x5A, 0x12, 0x34, 1, 2, 3, 4],
+            write: { $0.writeSOCKS4Reply($1) },
+            read: { try $0.readSOCKS4Reply() }
+        )
         try checkCodec(
-            SOCKS4Reply(code: .rejected), bytes: [0, 0x5B, 0, 0, 0, 0, 0, 0],
-            write: { $0.writeSOCKS4Reply($1) }, read: { try $0.readSOCKS4Reply() })
+            SOCKS4Reply(code: .rejected),
+            bytes: [0, 0x5B, 0, 0, 0, 0, 0, 0],
+            write: { $0.writeSOCKS4Reply($1) },
+            read: { try $0.readSOCKS4Reply() }
+        )
         checkRejects([4, 0x5A, 0, 0, 0, 0, 0, 0], .invalidVersion(4), read: { try $0.readSOCKS4Reply() })
     }
 
@@ -89,7 +105,9 @@ import Testing
         for raw in UInt8(0)...UInt8(255) {
             #expect(SOCKS4ReplyCode(rawValue: raw).rawValue == raw)
         }
-        #expect(SOCKS4Reply(code: .granted, bound: SOCKSTarget(host: .ipv6(high: 0, low: 1), port: 9))
-            == SOCKS4Reply(code: .granted, port: 9, ipv4: 0))
+        #expect(
+            SOCKS4Reply(code: .granted, bound: SOCKSTarget(host: .ipv6(high: 0, low: 1), port: 9))
+                == SOCKS4Reply(code: .granted, port: 9, ipv4: 0)
+        )
     }
 }

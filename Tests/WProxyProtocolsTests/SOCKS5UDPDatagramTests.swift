@@ -9,7 +9,9 @@ import Testing
 
     @Test func roundTrip() throws {
         let datagram = SOCKS5UDPDatagram(
-            target: SOCKSTarget(host: .ipv4(0x0808_0808), port: 53), payload: ByteBuffer(bytes: self.payload))
+            target: SOCKSTarget(host: .ipv4(0x0808_0808), port: 53),
+            payload: ByteBuffer(bytes: self.payload)
+        )
         var buffer = ByteBuffer()
         #expect(buffer.writeSOCKS5UDPDatagram(datagram) == self.header.count + self.payload.count)
         #expect(buffer.bytes == self.header + self.payload)
@@ -20,7 +22,10 @@ import Testing
 
     @Test func domainTargetFragmentAndEmptyPayload() throws {
         let datagram = SOCKS5UDPDatagram(
-            fragment: 3, target: SOCKSTarget(host: .domain("dns.example"), port: 5353), payload: ByteBuffer())
+            fragment: 3,
+            target: SOCKSTarget(host: .domain("dns.example"), port: 5353),
+            payload: ByteBuffer()
+        )
         var buffer = ByteBuffer()
         buffer.writeSOCKS5UDPDatagram(datagram)
         #expect(buffer.bytes == [0, 0, 3, 3, 11] + Array("dns.example".utf8) + [0x14, 0xE9])

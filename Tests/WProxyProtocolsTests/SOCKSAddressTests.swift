@@ -66,7 +66,9 @@ import Testing
     @Test func packedBytes() {
         #expect(SOCKSAddress.ipv4(0x0102_0304).packedBytes == [1, 2, 3, 4])
         #expect(SOCKSAddress.ipv6(high: 0x0102_0304_0506_0708, low: 0x090A_0B0C_0D0E_0F10).packedBytes == Array(1...16))
-        #expect(SOCKSAddress(ipv6Bytes: Array(1...16)) == .ipv6(high: 0x0102_0304_0506_0708, low: 0x090A_0B0C_0D0E_0F10))
+        #expect(
+            SOCKSAddress(ipv6Bytes: Array(1...16)) == .ipv6(high: 0x0102_0304_0506_0708, low: 0x090A_0B0C_0D0E_0F10)
+        )
         #expect(SOCKSAddress(ipv6Bytes: [1, 2, 3]) == nil)
         #expect(SOCKSAddress.domain("x").packedBytes == nil)
     }
@@ -75,28 +77,39 @@ import Testing
 
     @Test func ipv4TargetCodec() throws {
         try checkCodec(
-            SOCKSTarget(host: .ipv4(0x7F00_0001), port: 8080), bytes: [1, 127, 0, 0, 1, 0x1F, 0x90],
-            write: { $0.writeSOCKS5Target($1) }, read: { try $0.readSOCKS5Target() })
+            SOCKSTarget(host: .ipv4(0x7F00_0001), port: 8080),
+            bytes: [1, 127, 0, 0, 1, 0x1F, 0x90],
+            write: { $0.writeSOCKS5Target($1) },
+            read: { try $0.readSOCKS5Target() }
+        )
     }
 
     @Test func ipv6TargetCodec() throws {
         try checkCodec(
             SOCKSTarget(host: .ipv6(high: 0x2001_0db8_0000_0000, low: 1), port: 443),
             bytes: [4, 0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1, 0x01, 0xBB],
-            write: { $0.writeSOCKS5Target($1) }, read: { try $0.readSOCKS5Target() })
+            write: { $0.writeSOCKS5Target($1) },
+            read: { try $0.readSOCKS5Target() }
+        )
     }
 
     @Test func domainTargetCodec() throws {
         try checkCodec(
-            SOCKSTarget(host: .domain("example.com"), port: 80), bytes: [3, 11] + Array("example.com".utf8) + [0, 80],
-            write: { $0.writeSOCKS5Target($1) }, read: { try $0.readSOCKS5Target() })
+            SOCKSTarget(host: .domain("example.com"), port: 80),
+            bytes: [3, 11] + Array("example.com".utf8) + [0, 80],
+            write: { $0.writeSOCKS5Target($1) },
+            read: { try $0.readSOCKS5Target() }
+        )
     }
 
     @Test func longestDomainRoundTrips() throws {
         let name = String(repeating: "a", count: 255)
         try checkCodec(
-            SOCKSTarget(host: .domain(name), port: 1), bytes: [3, 255] + Array(name.utf8) + [0, 1],
-            write: { $0.writeSOCKS5Target($1) }, read: { try $0.readSOCKS5Target() })
+            SOCKSTarget(host: .domain(name), port: 1),
+            bytes: [3, 255] + Array(name.utf8) + [0, 1],
+            write: { $0.writeSOCKS5Target($1) },
+            read: { try $0.readSOCKS5Target() }
+        )
         #expect(SOCKSTarget(host: .domain(name), port: 1).isEncodableInSOCKS5)
         #expect(!SOCKSTarget(host: .domain(name + "a"), port: 1).isEncodableInSOCKS5)
         #expect(!SOCKSTarget(host: .domain(""), port: 1).isEncodableInSOCKS5)

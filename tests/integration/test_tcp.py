@@ -46,11 +46,12 @@ def test_half_close_client_still_gets_the_reply(wproxy, servers):
 
 
 def test_upstream_half_close_reaches_the_client(wproxy, servers):
+    got = {}
+
     def speak_then_listen(conn):
         conn.sendall(b"banner")
         conn.shutdown(socket.SHUT_WR)
-        data = recv_all(conn)
-        assert data == b"late request"
+        got["data"] = recv_all(conn)
 
     upstream = servers(speak_then_listen)
     proxy = wproxy("tcp", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream.port}")
@@ -58,6 +59,8 @@ def test_upstream_half_close_reaches_the_client(wproxy, servers):
         assert recv_all(client) == b"banner"  # EOF arrives while our side is still open
         client.sendall(b"late request")
         client.shutdown(socket.SHUT_WR)
+        assert wait_until(lambda: "data" in got)
+    assert got["data"] == b"late request"
 
 
 def test_dead_upstream_is_skipped_on_retry(wproxy, servers):

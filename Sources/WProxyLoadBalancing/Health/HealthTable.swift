@@ -44,6 +44,13 @@ package final class HealthTable: Sendable {
         return slots[id].word.load(ordering: .relaxed) & Self.healthyBit != 0
     }
 
+    /// Copies backend `otherID`'s state and streak from `other` into backend `id` (a reload keeps the
+    /// health of upstreams that are still configured). Out-of-range ids are ignored.
+    package func inherit(_ id: Int, from other: HealthTable, id otherID: Int) {
+        guard slots.indices.contains(id), other.slots.indices.contains(otherID) else { return }
+        slots[id].word.store(other.slots[otherID].word.load(ordering: .relaxed), ordering: .relaxed)
+    }
+
     /// Records one probe result or passive failure for backend `id`.
     /// - Returns: the transition if this result changed the state, otherwise nil.
     @discardableResult

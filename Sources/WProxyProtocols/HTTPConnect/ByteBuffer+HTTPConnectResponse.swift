@@ -9,7 +9,7 @@ extension ByteBuffer {
     /// Lines end with CRLF or a bare LF. Exactly the head is consumed: bytes after the blank
     /// line stay readable, because after a 2xx they are the first bytes of the tunnel.
     ///
-    /// - Parameter maxHeadBytes: the largest head accepted, blank line included.
+    /// - Parameter maxHeadBytes: the largest head accepted, blank line included; must be positive.
     /// - Returns: the response, or nil when the head has not ended yet.
     /// - Throws: ``HTTPConnectError`` when the status line or a header is malformed (the status
     ///   line as soon as it is complete, or its `HTTP/` prefix as soon as it differs), or when no
@@ -18,6 +18,7 @@ extension ByteBuffer {
     package mutating func readHTTPConnectResponse(
         maxHeadBytes: Int = ByteBuffer.httpConnectResponseDefaultMaxHeadBytes
     ) throws(HTTPConnectError) -> HTTPConnectResponse? {
+        precondition(maxHeadBytes > 0, "maxHeadBytes must be positive")
         let window = self.readableBytesView.prefix(maxHeadBytes)
         let versionPrefix = Array("HTTP/".utf8)
         guard window.prefix(versionPrefix.count).elementsEqual(versionPrefix.prefix(window.count)) else {

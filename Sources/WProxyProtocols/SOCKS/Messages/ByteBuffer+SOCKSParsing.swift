@@ -67,6 +67,21 @@ extension ByteBuffer {
     }
 }
 
+extension ByteBuffer? {
+    /// Appends `bytes`, starting a buffer if there is none.
+    mutating func append(_ bytes: ByteBuffer) {
+        switch self {
+        case .none:
+            self = bytes
+        case .some(var existing):
+            self = nil
+            var bytes = bytes
+            existing.writeBuffer(&bytes)
+            self = existing
+        }
+    }
+}
+
 extension String {
     /// Decodes UTF-8 strictly: nil if `bytes` is not valid UTF-8.
     init?(strictUTF8 bytes: [UInt8]) {

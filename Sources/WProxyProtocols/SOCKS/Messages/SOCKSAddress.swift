@@ -166,7 +166,8 @@ extension SOCKSAddress {
 
     /// RFC 5952: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as `::`.
     static func formatIPv6(high: UInt64, low: UInt64) -> String {
-        let groups = (0..<4).map { UInt16(truncatingIfNeeded: high >> (48 - 16 * $0)) }
+        let groups =
+            (0..<4).map { UInt16(truncatingIfNeeded: high >> (48 - 16 * $0)) }
             + (0..<4).map { UInt16(truncatingIfNeeded: low >> (48 - 16 * $0)) }
         var bestStart = -1
         var bestLength = 0

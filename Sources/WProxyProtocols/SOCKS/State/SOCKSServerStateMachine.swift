@@ -169,12 +169,11 @@ package struct SOCKSServerStateMachine {
                 }
 
             case .awaitingGreeting:
-                let noneAcceptable = Action.replyAndClose(Self.methodSelection(.noAcceptableMethods))
                 let parsed: SOCKS5Greeting?
                 do {
                     parsed = try self.buffered.readSOCKS5Greeting()
                 } catch {
-                    return self.fail(noneAcceptable)
+                    return self.fail(.replyAndClose(Self.methodSelection(.noAcceptableMethods)))
                 }
                 guard let greeting = parsed else {
                     return self.needMore(reply: reply)
@@ -182,10 +181,11 @@ package struct SOCKSServerStateMachine {
                 let method: SOCKS5AuthMethod =
                     self.configuration.authRequired ? .usernamePassword : .noAuthenticationRequired
                 guard greeting.methods.contains(method) else {
-                    return self.fail(noneAcceptable)
+                    return self.fail(.replyAndClose(Self.methodSelection(.noAcceptableMethods)))
                 }
                 reply.append(Self.methodSelection(method))
-                self.state = self.configuration.authRequired ? .awaitingCredentials : .awaitingSOCKS5Request(username: nil)
+                self.state =
+                    self.configuration.authRequired ? .awaitingCredentials : .awaitingSOCKS5Request(username: nil)
 
             case .awaitingCredentials:
                 let parsed: SOCKS5UsernamePasswordRequest?
@@ -217,7 +217,12 @@ package struct SOCKSServerStateMachine {
                 }
                 switch wire.command {
                 case .connect, .bind, .udpAssociate:
-                    let request = SOCKSRequest(version: .v5, command: wire.command, target: wire.target, username: username)
+                    let request = SOCKSRequest(
+                        version: .v5,
+                        command: wire.command,
+                        target: wire.target,
+                        username: username
+                    )
                     self.state = .awaitingOutcome(request)
                     return .request(request, reply: reply)
                 case .other:
@@ -225,27 +230,31 @@ package struct SOCKSServerStateMachine {
                 }
 
             case .awaitingSOCKS4Request:
-                let rejected = Action.replyAndClose(Self.failureReply(.v4, code: .generalFailure))
                 let parsed: SOCKS4Request?
                 do {
                     parsed = try self.buffered.readSOCKS4Request()
                 } catch {
-                    return self.fail(rejected)
+                    return self.fail(.replyAndClose(Self.failureReply(.v4, code: .generalFailure)))
                 }
                 guard let wire = parsed else {
                     return self.needMore(reply: reply)
                 }
                 guard !self.configuration.authRequired else {
-                    return self.fail(rejected)
+                    return self.fail(.replyAndClose(Self.failureReply(.v4, code: .generalFailure)))
                 }
                 switch wire.command {
                 case .connect, .bind:
                     let username = wire.userID.isEmpty ? nil : wire.userID
-                    let request = SOCKSRequest(version: .v4, command: wire.command, target: wire.target, username: username)
+                    let request = SOCKSRequest(
+                        version: .v4,
+                        command: wire.command,
+                        target: wire.target,
+                        username: username
+                    )
                     self.state = .awaitingOutcome(request)
                     return .request(request, reply: reply)
                 case .udpAssociate, .other:
-                    return self.fail(rejected)
+                    return self.fail(.replyAndClose(Self.failureReply(.v4, code: .generalFailure)))
                 }
 
             case .awaitingOutcome, .awaitingBindPeer:
@@ -293,20 +302,5 @@ package struct SOCKSServerStateMachine {
         let bytes = self.buffered
         self.buffered = ByteBuffer()
         return bytes
-    }
-}
-
-extension ByteBuffer? {
-    /// Appends `bytes`, starting a buffer if there is none.
-    fileprivate mutating func append(_ bytes: ByteBuffer) {
-        switch self {
-        case .none:
-            self = bytes
-        case .some(var existing):
-            self = nil
-            var bytes = bytes
-            existing.writeBuffer(&bytes)
-            self = existing
-        }
     }
 }
