@@ -5,6 +5,7 @@ import WProxyConfig
 import WProxyCore
 import WProxyReverse
 import WProxyTCP
+import WProxyTLS
 
 /// What a mode contributes for one listener: its connection acceptor and any background services.
 struct ModeInstance {
@@ -31,6 +32,10 @@ enum ModeFactory {
                 proxy = try ReverseProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
             } catch {
                 throw RuntimeError("\(error)")
+            }
+            if let server = options.tls.server {
+                let secured = try secureReverse(proxy, listener: listener, server: server, previous: previous, logger: logger)
+                return ModeInstance(acceptor: secured, services: { proxy.services(eventLoopGroup: $0) })
             }
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
         case .forward, .socks, .transparent:
