@@ -28,7 +28,9 @@ extension ListenerConfig {
         switch mode {
         case .tcp:
             listener.tcp = TCPOptions.decode(&reader)
-        case .reverse, .forward, .socks, .transparent:
+        case .reverse:
+            listener.reverse = ReverseOptions.decode(&reader)
+        case .forward, .socks, .transparent:
             break
         }
         reader.reportUnknownKeys()

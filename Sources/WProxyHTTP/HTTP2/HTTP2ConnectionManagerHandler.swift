@@ -6,6 +6,14 @@ import NIOHTTP2
 ///   last stream it will serve, lets open streams finish, and closes when none is left;
 /// - closes the connection (after a `GOAWAY`) when it has had no open stream for `idleTimeout`.
 final class HTTP2ConnectionManagerHandler: ChannelInboundHandler {
+    /// Stream lifecycle from NIOHTTP2 (its inline multiplexer does not fire the events down the pipeline).
+    struct Delegate: NIOHTTP2StreamDelegate {
+        let handler: NIOLoopBound<HTTP2ConnectionManagerHandler>
+
+        func streamCreated(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamCreated(id) }
+        func streamClosed(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamClosed(id) }
+    }
+
     typealias InboundIn = HTTP2Frame
     typealias InboundOut = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -37,22 +45,25 @@ final class HTTP2ConnectionManagerHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func streamCreated(_ id: HTTP2StreamID) {
+        openStreams += 1
+        if id > lastStreamID { lastStreamID = id }
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+
+    func streamClosed(_ id: HTTP2StreamID) {
+        openStreams = max(openStreams - 1, 0)
+        guard openStreams == 0, let context else { return }
+        if goingAway {
+            closeSoon(context: context)
+        } else {
+            armIdleTimer()
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let created = event as? NIOHTTP2StreamCreatedEvent {
-            openStreams += 1
-            if created.streamID > lastStreamID { lastStreamID = created.streamID }
-            idleTimer?.cancel()
-            idleTimer = nil
-        } else if event is StreamClosedEvent {
-            openStreams = max(openStreams - 1, 0)
-            if openStreams == 0 {
-                if goingAway {
-                    context.close(promise: nil)
-                } else {
-                    armIdleTimer()
-                }
-            }
-        } else if event is ChannelShouldQuiesceEvent {
+        if event is ChannelShouldQuiesceEvent {
             goAway(context: context)
             return
         }
@@ -65,7 +76,18 @@ final class HTTP2ConnectionManagerHandler: ChannelInboundHandler {
         let frame = HTTP2Frame(
             streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
-        if openStreams == 0 { context.close(promise: nil) }
+        if openStreams == 0 { closeSoon(context: context) }
+    }
+
+    /// Closes once the frames of the last stream, which NIOHTTP2 may still hold for this tick's
+    /// flush, are written.
+    private func closeSoon(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let context = bound.value
+            context.flush()
+            context.close(promise: nil)
+        }
     }
 
     private func armIdleTimer() {
