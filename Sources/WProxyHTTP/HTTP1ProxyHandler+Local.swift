@@ -14,7 +14,7 @@ extension HTTP1ProxyHandler {
         var head = response.head
         head.version = .http1_1
         if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        var out = context.channel.allocator.buffer(capacity: 256)
+        var out = allocator.buffer(capacity: 256)
         HeadWriters.writeLocalResponse(head, into: &out)
         context.write(wrapOutboundOut(out), promise: nil)
         switch response.body {

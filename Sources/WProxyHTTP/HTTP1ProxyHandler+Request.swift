@@ -7,8 +7,7 @@ extension HTTP1ProxyHandler {
     func startRequest(_ head: RawRequestHead) {
         request = head
         clientHost = nil
-        startedAt = .now()
-        lastActivity = startedAt
+        startedAt = lastActivity  // process() just read the clock
         headStartedAt = nil
         requestEnded = false
         bodyReceived = 0
@@ -159,8 +158,8 @@ extension HTTP1ProxyHandler {
             phases.requestAssigned(peer, active: true)
         }
         phase = .awaitingResponse
-        upstreamStartedAt = .now()
-        var head = context.channel.allocator.buffer(capacity: request.bytes.readableBytes + 160)
+        upstreamStartedAt = reused && attempts == 1 ? startedAt : .now()
+        var head = allocator.buffer(capacity: request.bytes.readableBytes + 160)
         HeadWriters.writeUpstreamRequest(
             request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
             hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
@@ -213,7 +212,7 @@ extension HTTP1ProxyHandler {
         case .none, .untilClose:
             requestBodyEnded()
         }
-        inbound = buffer
+        inbound = buffer.readableBytes > 0 ? buffer : nil
     }
 
     private func requestBodyEnded() {
@@ -244,7 +243,7 @@ extension HTTP1ProxyHandler {
         case .none, .untilClose:
             requestEnded = true
         }
-        inbound = buffer
+        inbound = buffer.readableBytes > 0 ? buffer : nil
     }
 
     private func bodyTooLarge(_ maxBody: Int) {

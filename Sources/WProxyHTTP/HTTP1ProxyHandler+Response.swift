@@ -19,7 +19,7 @@ extension HTTP1ProxyHandler {
             }
             return
         }
-        upstreamDuration = .now() - upstreamStartedAt
+        if phases.logsRequests { upstreamDuration = .now() - upstreamStartedAt }
         responseFraming = framing
         responseKeepAlive = keepAlive
         responseStatus = head.status
@@ -40,19 +40,41 @@ extension HTTP1ProxyHandler {
         }
         if case .close = clientFraming { closeAfterResponse = true }
         let keepAliveToClient = clientKeepAlive && !closeAfterResponse
-        var out = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        var out = allocator.buffer(capacity: head.bytes.readableBytes + 64)
         HeadWriters.writeClientResponse(head, into: &out, framing: clientFraming, keepAlive: keepAliveToClient, clientIsHTTP10: http10)
-        context.write(wrapOutboundOut(out), promise: nil)
+        pendingHead = out
     }
+
+    /// Small bodies are copied behind the head so head and body leave in one write.
+    static let coalesceLimit = 4096
 
     package func upstreamResponseBody(_ body: ByteBuffer) {
         guard case .streamingResponse = phase else { return }
         bytesOut += body.readableBytes
+        if var head = pendingHead {
+            pendingHead = nil
+            if body.readableBytes <= Self.coalesceLimit {
+                var body = body
+                head.writeBuffer(&body)
+                context.write(wrapOutboundOut(head), promise: nil)
+                return
+            }
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
         context.write(wrapOutboundOut(body), promise: nil)
+    }
+
+    /// Writes a response head still held back for coalescing.
+    func writePendingHead() {
+        if let head = pendingHead {
+            pendingHead = nil
+            context.write(wrapOutboundOut(head), promise: nil)
+        }
     }
 
     package func upstreamResponseEnd() {
         guard case .streamingResponse = phase, let connection = upstream else { return }
+        writePendingHead()
         upstream = nil
         if requestEnded && !isUpgrade {
             pool.release(connection)
@@ -73,10 +95,11 @@ extension HTTP1ProxyHandler {
     }
 
     package func upstreamReadComplete() {
+        writePendingHead()
         context.flush()
         switch phase {
         case .awaitingResponse, .streamingResponse:
-            if context.channel.isWritable {
+            if clientWritable {
                 upstream?.read()
             } else {
                 pendingUpstreamRead = true
@@ -119,6 +142,7 @@ extension HTTP1ProxyHandler {
             respondLocally(.badGateway, "upstream \(peer.name) closed the connection before responding", close: !requestEndedOrEmpty)
         case .streamingResponse:
             // The head is out: the client can only learn of the failure by a close.
+            writePendingHead()
             context.flush()
             finishLog()
             close()
@@ -143,6 +167,8 @@ extension HTTP1ProxyHandler {
         }
         context.flush()
         phase = .awaitingHead
+        request = nil  // an idle connection holds no request
+        peer = nil
         idleSince = .now()
         lastActivity = idleSince
         headStartedAt = nil
@@ -176,11 +202,11 @@ extension HTTP1ProxyHandler {
             break
         }
         let closing = close || !clientKeepAlive || closeAfterResponse
-        let response = ErrorResponse(status, message, close: closing, allocator: context.channel.allocator)
+        let response = ErrorResponse(status, message, close: closing, allocator: allocator)
         responseStatus = Int(status.code)
         bytesOut = response.body.readableBytes
         phase = .local
-        var out = context.channel.allocator.buffer(capacity: 192 + response.body.readableBytes)
+        var out = allocator.buffer(capacity: 192 + response.body.readableBytes)
         HeadWriters.writeLocalResponse(response.head, into: &out)
         if request?.method != .HEAD {
             var body = response.body

@@ -17,7 +17,7 @@ extension HTTP1ProxyHandler {
         connection.delegate = nil
         responseStatus = 101
         upstreamDuration = .now() - upstreamStartedAt
-        var out = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 32)
+        var out = allocator.buffer(capacity: head.bytes.readableBytes + 32)
         HeadWriters.writeClientResponse(head, into: &out, framing: .none, keepAlive: true, clientIsHTTP10: false, keepUpgrade: true)
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         phase = .upgraded

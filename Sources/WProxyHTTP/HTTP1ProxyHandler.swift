@@ -31,6 +31,11 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     let pool: UpstreamPool
 
     var context: ChannelHandlerContext!
+    var allocator = ByteBufferAllocator()
+    /// The client channel's writability, as last reported (cached: asking the channel costs more).
+    var clientWritable = true
+    /// Response head bytes not yet written: a small body read with it joins it in one write.
+    var pendingHead: ByteBuffer?
     var phase = Phase.awaitingHead
     /// Client bytes not yet handled: the rest of a head, body bytes, pipelined requests.
     var inbound: ByteBuffer?
@@ -90,6 +95,12 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     /// handler first and then calls this when ALPN picked `http/1.1` (or nothing).
     package static func configure(channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases) throws {
         let handler = HTTP1ProxyHandler(settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop))
+        // Request heads are small: start the adaptive read buffer small too (it grows for bodies).
+        // Each connection keeps its read buffer for reuse, so this is most of an idle connection's cost.
+        try channel.syncOptions?.setOption(
+            ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+        // One read per read() call (the engine asks for each), so one pooled read buffer per connection.
+        try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
 
@@ -97,6 +108,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
         clientAddress = context.channel.remoteAddress
         clientIP = clientAddress?.ipAddress
         if context.channel.isActive { start() }
@@ -125,7 +137,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         default:
             break
         }
-        if inbound == nil || inbound!.readableBytes == 0 {
+        if inbound == nil {
             inbound = buffer
         } else {
             inbound!.writeBuffer(&buffer)
@@ -142,7 +154,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, pendingUpstreamRead, let upstream {
+        clientWritable = context.channel.isWritable
+        if clientWritable, pendingUpstreamRead, let upstream {
             pendingUpstreamRead = false
             upstream.read()
         }
@@ -150,6 +163,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
+        pendingHead = nil
         timer?.cancel()
         timer = nil
         switch phase {
@@ -214,7 +228,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
             guard var buffer = inbound, buffer.readableBytes > 0 else { return }
             lastActivity = .now()
             if headStartedAt == nil { headStartedAt = lastActivity }
-            let head: RawRequestHead
+            var head: RawRequestHead
             do {
                 guard let parsed = try buffer.readRawRequestHead(maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize) else {
                     inbound = buffer
@@ -229,7 +243,12 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
                 respondLocally(error.status, error.reason, close: true)
                 return
             }
-            inbound = buffer
+            // Own the head's bytes and drop every reference to the read buffer, so NIO can recycle it
+            // for the next read instead of allocating a new one (and idle connections hold none).
+            var owned = allocator.buffer(capacity: head.bytes.readableBytes)
+            owned.writeImmutableBuffer(head.bytes)
+            head.bytes = owned
+            inbound = buffer.readableBytes > 0 ? buffer : nil
             startRequest(head)
         case .awaitingResponse, .streamingResponse:
             if !requestEnded, let upstream { forwardBody(to: upstream) }
@@ -240,13 +259,24 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
+    /// Pipelined bytes held while a response is in flight; the client is not read beyond this.
+    static let maxPipelinedBytes = 64 << 10
+
+    /// Asks for the next client read when the engine can take more bytes. While a response is in
+    /// flight a read stays pending too (up to ``maxPipelinedBytes`` buffered): NIO would otherwise
+    /// drop and re-add read interest around every request (two `epoll_ctl` calls each), and a
+    /// client that goes away is noticed at once.
     func maybeReadClient() {
         guard !clientEOF else { return }
         switch phase {
         case .awaitingHead:
             context.read()
         case .awaitingResponse, .streamingResponse:
-            if !requestEnded, inbound?.readableBytes ?? 0 == 0, let upstream, upstream.isWritable { context.read() }
+            if requestEnded {
+                if inbound?.readableBytes ?? 0 < Self.maxPipelinedBytes { context.read() }
+            } else if inbound?.readableBytes ?? 0 == 0, let upstream, upstream.isWritable {
+                context.read()
+            }
         case .local:
             if !requestEnded { context.read() }  // discarding a body we do not need
         case .filtering, .connecting, .upgraded, .closed:

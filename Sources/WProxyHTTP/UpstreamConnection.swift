@@ -41,9 +41,11 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
 
     package let peerID: Int
     package let channel: any Channel
-    package weak var delegate: (any UpstreamConnectionDelegate)?
-    /// Set while the connection is idle in a pool.
-    weak var pool: UpstreamPool?
+    /// Strong on purpose (weak references cost several atomics per use on the hot path): every path
+    /// that ends an exchange clears it (release to the pool, close, abandon).
+    package var delegate: (any UpstreamConnectionDelegate)?
+    /// Set while the connection is idle in a pool (pools live as long as the process).
+    var pool: UpstreamPool?
     var idleSince: NIODeadline = .now()
     var isClosed = false
     /// For an HTTP/1.0 client: pass on only chunk data, not the chunked framing.
@@ -73,14 +75,17 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        isClosed = !context.channel.isActive
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
     }
 
-    package var isWritable: Bool { channel.isWritable }
-    package var isActive: Bool { !isClosed && channel.isActive }
+    /// Writability as last reported by the channel (cached: asking the channel costs more).
+    package private(set) var isWritable = true
+    /// False once the channel closed, failed or was closed by us (set from channel events).
+    package var isActive: Bool { !isClosed }
     /// True when the last exchange ended cleanly and the connection may serve another.
     var canBeReused: Bool {
         guard reusable, !isClosed, case .done = state else { return false }
@@ -259,6 +264,7 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
+        isWritable = context.channel.isWritable
         delegate?.upstreamWritabilityChanged()
     }
 

@@ -109,20 +109,10 @@ package enum HeadWriters {
         buffer.writeBytes(bytes.readableBytesView[head.statusLine])
         buffer.writeStaticString("\r\n")
         // Names listed in Connection are hop-by-hop too.
-        var named: [ByteBufferView] = []
+        let view = bytes.readableBytesView
+        var tokens = ConnectionTokens()
         for field in head.fields where head.nameIs(field, "connection") {
-            var start = field.valueStart
-            let view = bytes.readableBytesView
-            for index in field.valueStart...field.valueEnd {
-                if index == field.valueEnd || view[index] == UInt8(ascii: ",") {
-                    var lower = start
-                    var upper = index
-                    while lower < upper, view[lower] == 0x20 || view[lower] == 0x09 { lower += 1 }
-                    while upper > lower, view[upper - 1] == 0x20 || view[upper - 1] == 0x09 { upper -= 1 }
-                    if upper > lower { named.append(view[lower..<upper]) }
-                    start = index + 1
-                }
-            }
+            tokens.scan(view, field.valueStart..<field.valueEnd)
         }
         for field in head.fields {
             let name = head.name(field)
@@ -143,8 +133,8 @@ package enum HeadWriters {
             case 18 where bytesEqualIgnoringCase(name, "proxy-authenticate"): continue
             default: break
             }
-            if !named.isEmpty, named.contains(where: { equalIgnoringCase($0, name) }) { continue }
-            buffer.writeBytes(bytes.readableBytesView[field.nameStart..<field.valueEnd])
+            if !tokens.others.isEmpty, tokens.names(name, in: view) { continue }
+            buffer.writeBytes(view[field.nameStart..<field.valueEnd])
             buffer.writeStaticString("\r\n")
         }
         bytes = ByteBuffer()
@@ -190,6 +180,17 @@ package enum HeadWriters {
 }
 
 extension RawResponseHead {
+    /// A Content-Length value that is just 1 to 18 digits (the usual case), without making a string.
+    static func plainLength(_ value: ByteBufferView) -> Int? {
+        guard !value.isEmpty, value.count <= 18 else { return nil }
+        var number = 0
+        for byte in value {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            number = number * 10 + Int(byte - 0x30)
+        }
+        return number
+    }
+
     /// Framing and keep-alive as the head declares them, with the checks of ``ResponseFramingValidator``
     /// (502 for both Content-Length and Transfer-Encoding, or conflicting/malformed lengths).
     package func framing(requestMethod: HTTPMethod) throws(FramingError) -> (framing: MessageFraming, keepAlive: Bool) {
@@ -203,12 +204,16 @@ extension RawResponseHead {
             let name = self.name(field)
             switch name.count {
             case 10 where bytesEqualIgnoringCase(name, "connection"):
-                let value = valueString(field)
-                for token in listElements(value) {
-                    if tokenEquals(token, "close") { connectionClose = true }
-                    else if tokenEquals(token, "keep-alive") { connectionKeepAlive = true }
-                }
+                var tokens = ConnectionTokens()
+                tokens.scan(bytes.readableBytesView, field.valueStart..<field.valueEnd)
+                connectionClose = connectionClose || tokens.close
+                connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
             case 14 where bytesEqualIgnoringCase(name, "content-length"):
+                if let number = Self.plainLength(value(field)) {
+                    if let length, length != number { throw FramingError(.badGateway, "upstream sent conflicting Content-Length values") }
+                    length = number
+                    continue
+                }
                 for element in listElements(valueString(field)) {
                     guard !element.isEmpty, element.utf8.count <= 18, element.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
                         let number = Int(element)
@@ -257,9 +262,9 @@ extension HeadWriters {
         let view = head.bytes.readableBytesView
         buffer.writeBytes(view[0..<head.target.upperBound])
         buffer.writeStaticString(" HTTP/1.1\r\n")
-        var named: [String] = []
+        var tokens = ConnectionTokens()
         for field in head.fields where head.nameIs(field, "connection") {
-            for token in listElements(head.valueString(field)) where !token.isEmpty { named.append(token.lowercased()) }
+            tokens.scan(view, field.valueStart..<field.valueEnd)
         }
         var forwardedFor: [RawResponseHead.Field] = []
         var hasHost = false
@@ -292,10 +297,7 @@ extension HeadWriters {
             case 19 where bytesEqualIgnoringCase(name, "proxy-authorization"): continue
             default: break
             }
-            if !named.isEmpty {
-                let lowered = String(decoding: name, as: UTF8.self).lowercased()
-                if named.contains(lowered) { continue }
-            }
+            if !tokens.others.isEmpty, tokens.names(name, in: view) { continue }
             buffer.writeBytes(view[field.nameStart..<field.valueEnd])
             buffer.writeStaticString("\r\n")
         }

@@ -212,11 +212,11 @@ extension RawRequestHead {
             case 7 where bytesEqualIgnoringCase(name, "upgrade"):
                 hasUpgrade = true
             case 10 where bytesEqualIgnoringCase(name, "connection"):
-                for token in listElements(valueString(field)) {
-                    if tokenEquals(token, "close") { connectionClose = true }
-                    else if tokenEquals(token, "keep-alive") { connectionKeepAlive = true }
-                    else if tokenEquals(token, "upgrade") { connectionUpgrade = true }
-                }
+                var tokens = ConnectionTokens()
+                tokens.scan(bytes.readableBytesView, field.valueStart..<field.valueEnd)
+                connectionClose = connectionClose || tokens.close
+                connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
+                connectionUpgrade = connectionUpgrade || tokens.upgrade
             case 14 where bytesEqualIgnoringCase(name, "content-length"):
                 lengths.append(contentsOf: listElements(valueString(field)).map(String.init))
             case 17 where bytesEqualIgnoringCase(name, "transfer-encoding"):

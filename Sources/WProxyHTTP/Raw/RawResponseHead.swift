@@ -166,3 +166,50 @@ func isTokenByte(_ byte: UInt8) -> Bool {
     default: return false
     }
 }
+
+/// The tokens of a `Connection` value, read from raw bytes without making strings.
+package struct ConnectionTokens {
+    package var close = false
+    package var keepAlive = false
+    package var upgrade = false
+    /// Other tokens: names of further hop-by-hop headers (rare), as byte ranges of the value's buffer.
+    package var others: [Range<Int>] = []
+
+    /// Scans `view[range]` (comma-separated, optional whitespace around elements).
+    package mutating func scan(_ view: ByteBufferView, _ range: Range<Int>) {
+        var start = range.lowerBound
+        var index = range.lowerBound
+        while index <= range.upperBound {
+            if index == range.upperBound || view[view.startIndex + index] == UInt8(ascii: ",") {
+                var lower = start
+                var upper = index
+                while lower < upper, view[view.startIndex + lower] == 0x20 || view[view.startIndex + lower] == 0x09 { lower += 1 }
+                while upper > lower, view[view.startIndex + upper - 1] == 0x20 || view[view.startIndex + upper - 1] == 0x09 { upper -= 1 }
+                if upper > lower {
+                    let token = view[(view.startIndex + lower)..<(view.startIndex + upper)]
+                    if bytesEqualIgnoringCase(token, "close") {
+                        close = true
+                    } else if bytesEqualIgnoringCase(token, "keep-alive") {
+                        keepAlive = true
+                    } else if bytesEqualIgnoringCase(token, "upgrade") {
+                        upgrade = true
+                    } else {
+                        others.append(lower..<upper)
+                    }
+                }
+                start = index + 1
+            }
+            index += 1
+        }
+    }
+
+    /// True when `name` (a field name in `view`) is one of the other tokens.
+    package func names(_ name: ByteBufferView, in view: ByteBufferView) -> Bool {
+        for range in others where range.count == name.count {
+            if HeadWriters.equalIgnoringCase(view[(view.startIndex + range.lowerBound)..<(view.startIndex + range.upperBound)], name) {
+                return true
+            }
+        }
+        return false
+    }
+}
