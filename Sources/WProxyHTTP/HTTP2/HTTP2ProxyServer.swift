@@ -42,7 +42,10 @@ package enum HTTP2ProxyServer {
                 // The engine decides when a stream is read (backpressure through flow control).
                 try streamChannel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
                 try streamChannel.pipeline.syncOperations.addHandler(HTTP2StreamBridgeHandler(scheme: settings.scheme))
-                try HTTP1ProxyHandler.configure(channel: streamChannel, settings: settings, phases: phases)
+                // Not `HTTP1ProxyHandler.configure`: its socket options (read buffer sizes) do not apply to streams.
+                let engine = HTTP1ProxyHandler(
+                    settings: settings, phases: phases, pool: settings.pools.pool(for: streamChannel.eventLoop))
+                try streamChannel.pipeline.syncOperations.addHandler(engine)
             }
         }
         let sync = channel.pipeline.syncOperations
