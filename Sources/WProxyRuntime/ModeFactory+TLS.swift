@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import WProxyACME
 import WProxyConfig
 import WProxyCore
 import WProxyReverse
@@ -11,8 +12,20 @@ extension ModeFactory {
     static func secureReverse(
         _ proxy: ReverseProxy, listener: ListenerConfig, server: ServerTLSOptions, previous: (any ConnectionAcceptor)?,
         logger: Logger
-    ) throws(RuntimeError) -> TLSServerAcceptor {
+    ) throws(RuntimeError) -> ModeInstance {
         let handshakeTimeout = TimeAmount(listener.reverse?.headerTimeout ?? .seconds(10))
+        if let acme = server.acme {
+            do {
+                let manager = try ACMEManager(options: acme, logger: logger)
+                let acceptor = TLSServerAcceptor(
+                    application: proxy, contexts: manager.contexts, handshakeTimeout: handshakeTimeout, logger: logger)
+                return ModeInstance(acceptor: acceptor, services: { group in
+                    proxy.services(eventLoopGroup: group) + [ACMEService(manager: manager, group: group)]
+                })
+            } catch {
+                throw RuntimeError("listener \(listener.displayName): \(error)")
+            }
+        }
         do {
             var certificates: [ServerCertificate] = []
             var selfSigned: ServerCertificate?
@@ -35,9 +48,10 @@ extension ModeFactory {
                 }
             }
             let context = try ServerTLSContext.make(certificates: certificates, logger: logger)
-            return TLSServerAcceptor(
+            let acceptor = TLSServerAcceptor(
                 application: proxy, contexts: ServerTLSContextBox(context), handshakeTimeout: handshakeTimeout,
                 logger: logger, selfSigned: selfSigned)
+            return ModeInstance(acceptor: acceptor, services: { proxy.services(eventLoopGroup: $0) })
         } catch {
             throw RuntimeError("listener \(listener.displayName): \(error)")
         }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import ServiceLifecycle
+import WProxyACME
 import WProxyConfig
 import WProxyCore
 import WProxyReverse
@@ -27,6 +28,10 @@ enum ModeFactory {
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
         case .reverse:
             guard let options = listener.reverse else { throw RuntimeError("reverse listener without reverse options") }
+            if let redirect = options.tls.redirectOnly {
+                let acceptor = HTTPSRedirectAcceptor(httpsPort: redirect.httpsPort, timeout: TimeAmount(options.headerTimeout))
+                return ModeInstance(acceptor: acceptor, services: { _ in [] })
+            }
             let proxy: ReverseProxy
             do {
                 proxy = try ReverseProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
@@ -34,8 +39,7 @@ enum ModeFactory {
                 throw RuntimeError("\(error)")
             }
             if let server = options.tls.server {
-                let secured = try secureReverse(proxy, listener: listener, server: server, previous: previous, logger: logger)
-                return ModeInstance(acceptor: secured, services: { proxy.services(eventLoopGroup: $0) })
+                return try secureReverse(proxy, listener: listener, server: server, previous: previous, logger: logger)
             }
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
         case .forward, .socks, .transparent:

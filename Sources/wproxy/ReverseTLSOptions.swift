@@ -30,6 +30,9 @@ struct ReverseTLSOptions: ParsableArguments {
     @Option(name: .customLong("acme-storage"), help: ArgumentHelp("Where ACME keys and certificates are kept.", valueName: "dir"))
     var acmeStorage: String = ACMEOptions.defaultStorage
 
+    @Flag(name: .customLong("acme-renew-now"), help: ArgumentHelp("Order a new certificate at start even if the stored one is good.", visibility: .hidden))
+    var acmeRenewNow = false
+
     @Option(name: .customLong("redirect-http"), help: ArgumentHelp(
         "Plain-HTTP listener that answers ACME HTTP-01 challenges and redirects everything else to HTTPS (308).",
         valueName: "addr"))
@@ -58,6 +61,7 @@ struct ReverseTLSOptions: ParsableArguments {
             if let acmeDirectory { acme.directory = acmeDirectory }
             acme.caFile = acmeCA
             acme.storage = acmeStorage
+            acme.renewAtStart = acmeRenewNow
             server.acme = acme
         } else if acmeEmail != nil || acmeDirectory != nil || acmeCA != nil {
             throw ValidationError("--acme-email, --acme-directory and --acme-ca need --acme DOMAIN")

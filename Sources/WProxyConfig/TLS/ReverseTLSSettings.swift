@@ -60,6 +60,8 @@ package struct ACMEOptions: Sendable, Hashable {
     /// PEM roots trusted for the directory's TLS certificate (a test CA such as Pebble).
     package var caFile: String?
     package var storage: String = defaultStorage
+    /// Order a new certificate at start even when the stored one is still good (tests, key rollover).
+    package var renewAtStart: Bool = false
 
     package init(domains: [String]) {
         self.domains = domains
