@@ -32,6 +32,7 @@ actor ACMEClient {
 
     /// Orders a certificate for `domains` with a new key; returns the PEM chain and the key.
     func issue(domains: [String], certificateKey: P256.Signing.PrivateKey) async throws -> String {
+        try await loadDirectory()
         try await ensureAccount()
         let identifiers = domains.map { #"{"type":"dns","value":\#(JSONText.quote($0))}"# }.joined(separator: ",")
         let (orderResponse, orderJSON) = try await post(try endpoint("newOrder"), payload: #"{"identifiers":[\#(identifiers)]}"#)
