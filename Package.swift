@@ -179,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "WProxyTLSTests",
             dependencies: [
-                "WProxyTLS", "WProxyACME",
+                "WProxyTLS", "WProxyACME", "WProxyConfig",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
