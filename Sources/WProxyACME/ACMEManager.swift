@@ -76,6 +76,16 @@ package final class ACMEManager: Sendable {
 
     /// Orders, stores and installs a new certificate.
     func renew(group: any EventLoopGroup) async throws {
+        let client = try makeClient(group: group)
+        logger.info("ACME: ordering a certificate for \(options.domains.joined(separator: ", ")) from \(options.directory)")
+        let key = P256.Signing.PrivateKey()
+        let pem = try await client.issue(domains: options.domains, certificateKey: key)
+        try install(pem: pem, key: key)
+    }
+
+    // Kept synchronous: the lock and file work stay out of the async function (whose coroutine
+    // splitting crashed the 6.3 compiler in release builds with them inline).
+    private func makeClient(group: any EventLoopGroup) throws -> ACMEClient {
         let accountKey: ACMEAccountKey
         if let pem = storage.read(storage.accountKeyPath) {
             accountKey = try ACMEAccountKey(pem: pem)
@@ -84,12 +94,12 @@ package final class ACMEManager: Sendable {
             try storage.write(accountKey.pem, to: storage.accountKeyPath)
         }
         let http = try ACMEHTTPClient(group: group, caFile: options.caFile)
-        let client = ACMEClient(
+        return ACMEClient(
             http: http, directoryURL: options.directory, accountKey: accountKey, email: options.email,
             challenges: .shared, logger: logger)
-        logger.info("ACME: ordering a certificate for \(options.domains.joined(separator: ", ")) from \(options.directory)")
-        let key = P256.Signing.PrivateKey()
-        let pem = try await client.issue(domains: options.domains, certificateKey: key)
+    }
+
+    private func install(pem: String, key: P256.Signing.PrivateKey) throws {
         let certificate = try Self.certificate(pem: pem, keyPEM: key.pemRepresentation)
         try storage.write(key.pemRepresentation, to: storage.keyPath)
         try storage.write(pem, to: storage.certificatePath)

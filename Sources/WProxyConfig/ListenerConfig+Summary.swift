@@ -11,7 +11,9 @@ extension ListenerConfig {
                 }
                 if !tcp.sni.isEmpty { line += ", \(tcp.sni.count) sni routes" }
             }
-        case .reverse, .forward, .socks, .transparent:
+        case .reverse:
+            if let reverse { line += reverse.tls.summary }
+        case .forward, .socks, .transparent:
             break
         }
         return line
