@@ -42,11 +42,16 @@ let package = Package(
         .target(name: "WProxyConfig", swiftSettings: swiftSettings),
         // Backend selection snapshots and health bookkeeping. No NIO.
         .target(name: "WProxyLoadBalancing", swiftSettings: swiftSettings),
-        // Connection core: listener service, relay, idle timeout, access log.
+        // Linux facilities Swift cannot reach on its own: prctl (variadic) and the netfilter and
+        // transparent-proxy socket option numbers.
+        .target(name: "CWProxyLinux"),
+        // libcap, for keeping only the needed capabilities after `--user` drops root.
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        // Connection core: listener service, relay, idle timeout, access log, privilege drop.
         .target(
             name: "WProxyCore",
             dependencies: [
-                "WProxyConfig",
+                "WProxyConfig", "CWProxyLinux", "CLibcap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,9 +140,41 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(
+            name: "WProxyTransparent",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyProtocols", "WProxyConfig", "CWProxyLinux",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WProxyForward",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyHTTP", "WProxyProtocols", "WProxyConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WProxySOCKS",
+            dependencies: [
+                "WProxyCore", "WProxyDialer", "WProxyProtocols", "WProxyConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyReverse", "WProxyTLS", "WProxyACME",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS", "WProxyTransparent", "WProxyReverse",
+                "WProxyTLS", "WProxyACME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -196,11 +233,40 @@ let package = Package(
         .testTarget(
             name: "WProxyLoadBalancingTests", dependencies: ["WProxyLoadBalancing"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "WProxyTransparentTests",
+            dependencies: [
+                "WProxyTransparent", "WProxyCore", "WProxyConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WProxyDialerTests",
+            dependencies: [
+                "WProxyDialer", "WProxyConfig", "WProxyProtocols",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WProxyCoreTests",
             dependencies: [
                 "WProxyCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WProxySOCKSTests",
+            dependencies: [
+                "WProxySOCKS", "WProxyDialer", "WProxyProtocols", "WProxyConfig", "WProxyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

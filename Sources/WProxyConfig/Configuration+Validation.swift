@@ -14,6 +14,7 @@ extension Configuration {
     package func validationIssues() -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         if listeners.isEmpty { issues.append(ValidationIssue(listener: nil, message: "no listeners")) }
+        if let user = global.user, user.isEmpty { issues.append(ValidationIssue(listener: nil, message: "user must not be empty")) }
         if let workers = global.workers, !(1...1024).contains(workers) {
             issues.append(ValidationIssue(listener: nil, message: "workers must be from 1 to 1024, not \(workers)"))
         }
@@ -33,6 +34,7 @@ extension Configuration {
             if listener.connectTimeout <= .zero { errors.append("connect-timeout must be above 0") }
             if let idle = listener.idleTimeout, idle <= .zero { errors.append("idle-timeout must be above 0") }
             errors += listener.modeValidationErrors()
+            errors += listener.transparentValidationErrors()
             issues += errors.map { ValidationIssue(listener: index, message: "\(name): \($0)") }
         }
         return issues
@@ -54,9 +56,28 @@ extension ListenerConfig {
             if tcp.lb == .hash {
                 errors.append("lb 'hash' needs a request key; tcp supports round-robin, least-conn, random, p2c, ip-hash")
             }
+        case .forward:
+            guard let forward else { return ["missing forward options"] }
+            if forward.originPoolSize < 0 || forward.originPoolSize > 10000 {
+                errors.append("origin-pool-size must be from 0 to 10000")
+            }
+            if forward.originIdleTimeout <= .zero { errors.append("origin-idle-timeout must be above 0") }
+            if let refusal = Configuration.openProxyRefusal(
+                listen: listen, hasAuth: !forward.auth.isEmpty, hasAllow: !forward.allow.isEmpty)
+            {
+                errors.append(refusal)
+            }
+        case .socks:
+            guard let socks else { return ["missing socks options"] }
+            if socks.handshakeTimeout <= .zero { errors.append("handshake-timeout must be above 0") }
+            if let refusal = Configuration.openProxyRefusal(
+                listen: listen, hasAuth: !socks.auth.isEmpty, hasAllow: !socks.allow.isEmpty)
+            {
+                errors.append(refusal)
+            }
         case .reverse:
-            errors += Configuration.reverseErrors(reverse)
-        case .forward, .socks, .transparent:
+            return reverseValidationErrors()
+        case .transparent:
             break
         }
         return errors
@@ -64,8 +85,28 @@ extension ListenerConfig {
 }
 
 extension Configuration {
-    /// The `reverse` block of validation (kept apart so each mode's checks stay in one place).
-    static func reverseErrors(_ reverse: ReverseOptions?) -> [String] {
+    /// SPEC "Safety": `forward` and `socks` refuse to listen beyond loopback with neither `--auth` nor
+    /// `--allow`. Returns the exact message for the first such address, or nil when it may start.
+    /// Every-interface addresses (`PORT`, `:PORT`) are shown as `[::]:PORT`.
+    package static func openProxyRefusal(listen: [ListenAddress], hasAuth: Bool, hasAllow: Bool) -> String? {
+        guard !hasAuth, !hasAllow else { return nil }
+        for address in listen where !Self.isLoopback(address) {
+            let shown = address.host == nil ? "[::]:\(address.port)" : address.description
+            return "refusing to run an open proxy on \(shown): pass --auth USER:PASS or --allow CIDR"
+        }
+        return nil
+    }
+
+    private static func isLoopback(_ address: ListenAddress) -> Bool {
+        guard let host = address.host else { return false }
+        if host == "localhost" { return true }
+        return IPAddress(host)?.isLoopback ?? false
+    }
+}
+
+extension ListenerConfig {
+    /// The `reverse` block of validation.
+    func reverseValidationErrors() -> [String] {
         guard let reverse else { return ["missing reverse options"] }
         var errors: [String] = []
         errors += reverse.tls.validationErrors(upstreams: reverse.upstreams)

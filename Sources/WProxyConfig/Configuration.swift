@@ -20,6 +20,9 @@ package struct GlobalConfig: Sendable {
     package var metrics: ListenAddress?
     /// How long in-flight requests and tunnels may run on after SIGTERM/SIGINT.
     package var drainTimeout: Duration = .seconds(10)
+    /// `--user NAME`: after binding every listener, switch to this user and its group, keeping
+    /// only the capabilities still needed. nil: stay as started.
+    package var user: String?
 
     package init() {}
 }

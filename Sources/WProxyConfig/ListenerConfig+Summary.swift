@@ -11,11 +11,27 @@ extension ListenerConfig {
                 }
                 if !tcp.sni.isEmpty { line += ", \(tcp.sni.count) sni routes" }
             }
+        case .transparent:
+            if transparent?.tproxy == true { line += " (tproxy)" }
+        case .socks:
+            if let socks { line += Self.accessSummary(auth: socks.auth.count, allow: socks.allow.count, deny: socks.denyDest.count) }
+        case .forward:
+            if let forward {
+                line += Self.accessSummary(auth: forward.auth.count, allow: forward.allow.count, deny: forward.denyDest.count)
+            }
         case .reverse:
             if let reverse { line += reverse.tls.summary }
-        case .forward, .socks, .transparent:
             break
         }
+        if !upstreamProxies.isEmpty { line += " via \(upstreamProxies.map(\.description).joined(separator: ">"))" }
         return line
+    }
+
+    private static func accessSummary(auth: Int, allow: Int, deny: Int) -> String {
+        var parts: [String] = []
+        if auth > 0 { parts.append("\(auth) users") }
+        if allow > 0 { parts.append("\(allow) allowed networks") }
+        if deny > 0 { parts.append("\(deny) denied destinations") }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
 }

@@ -6,9 +6,14 @@ package struct ListenerConfig: Sendable {
     package var listen: [ListenAddress]
     package var maxConnections: Int = 10000
     package var connectTimeout: Duration = .seconds(5)
+    /// `--upstream-proxy`, in order: every destination is dialed through this chain of hops (empty = direct).
+    package var upstreamProxies: [ProxyURL] = []
     /// nil means the mode's default: 300s for tunnels, 60s for HTTP keep-alive.
     package var idleTimeout: Duration?
     package var tcp: TCPOptions?
+    package var transparent: TransparentOptions?
+    package var socks: SOCKSOptions?
+    package var forward: ForwardOptions?
     package var reverse: ReverseOptions?
 
     package init(mode: Mode, listen: [ListenAddress]) {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CWProxyLinux
 import Glibc
 #endif
 import Logging
@@ -34,6 +35,9 @@ package final class Listener: Sendable {
     }
 
     /// Binds every address (all of them or none: on failure those already bound are closed).
+    /// With `acceptNow` false the sockets listen (the kernel queues connections) but nothing is
+    /// accepted until ``startAccepting()``, so that no connection is served before privileges are
+    /// dropped. `transparent` sets IP_TRANSPARENT / IPV6_TRANSPARENT (TPROXY) before binding.
     package static func bind(
         addresses: [ListenAddress],
         mode: Mode,
@@ -41,30 +45,38 @@ package final class Listener: Sendable {
         group: any EventLoopGroup,
         acceptor: any ConnectionAcceptor,
         metrics: ListenerMetrics? = nil,
+        transparent: Bool = false,
+        acceptNow: Bool = true,
         logger: Logger
     ) async throws(ListenerBindError) -> Listener {
         let tracker = ConnectionTracker(limit: maxConnections, metrics: metrics)
         let box = AcceptorBox(acceptor)
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 1024)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.autoRead, value: false)
-            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard tracker.admit(channel) else {
-                        logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(tracker.limit)"])
-                        channel.close(promise: nil)
-                        return
+        // A fresh bootstrap per socket: the transparent option depends on the address family.
+        let makeBootstrap = { @Sendable (transparentOption: ChannelOptions.Types.SocketOption?) -> ServerBootstrap in
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 1024)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(ChannelOptions.autoRead, value: acceptNow)
+                .childChannelOption(ChannelOptions.autoRead, value: false)
+                .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                .childChannelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard tracker.admit(channel) else {
+                            logger.debug("connection refused: max-connections reached", metadata: ["limit": "\(tracker.limit)"])
+                            channel.close(promise: nil)
+                            return
+                        }
+                        try box.current.initializeConnection(channel)
                     }
-                    try box.current.initializeConnection(channel)
                 }
-            }
+            guard let transparentOption else { return bootstrap }
+            return bootstrap.serverChannelOption(transparentOption, value: 1)
+        }
         var channels: [any Channel] = []
         for address in addresses {
             do {
-                channels.append(try await bind(bootstrap, address))
+                channels.append(try await bind(makeBootstrap, address, transparent: transparent))
             } catch {
                 for channel in channels { try? await channel.close() }
                 throw ListenerBindError(address: address, reason: Self.describe(error))
@@ -73,15 +85,33 @@ package final class Listener: Sendable {
         return Listener(mode: mode, tracker: tracker, serverChannels: channels, acceptor: box)
     }
 
-    private static func bind(_ bootstrap: ServerBootstrap, _ address: ListenAddress) async throws -> any Channel {
+    private static func bind(
+        _ makeBootstrap: (ChannelOptions.Types.SocketOption?) -> ServerBootstrap, _ address: ListenAddress,
+        transparent: Bool
+    ) async throws -> any Channel {
+        // IP_TRANSPARENT / IPV6_TRANSPARENT (TPROXY): set before bind, needs CAP_NET_ADMIN.
+        let ipv4Option = transparent ? ChannelOptions.Types.SocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: WPROXY_SOL_IP), name: NIOBSDSocket.Option(rawValue: WPROXY_IP_TRANSPARENT)) : nil
+        let ipv6Option = transparent ? ChannelOptions.Types.SocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: WPROXY_SOL_IPV6), name: NIOBSDSocket.Option(rawValue: WPROXY_IPV6_TRANSPARENT)) : nil
         if let host = address.host {
-            return try await bootstrap.bind(host: host, port: address.port).get()
+            let socketAddress = try SocketAddress.makeAddressResolvingHost(host, port: address.port)
+            let option: ChannelOptions.Types.SocketOption?
+            if case .v6 = socketAddress { option = ipv6Option } else { option = ipv4Option }
+            return try await makeBootstrap(option).bind(to: socketAddress).get()
         }
         // Every interface: one dual-stack IPv6 socket, or IPv4 alone where IPv6 is unavailable.
         do {
-            return try await bootstrap.bind(host: "::", port: address.port).get()
+            return try await makeBootstrap(ipv6Option).bind(host: "::", port: address.port).get()
         } catch {
-            return try await bootstrap.bind(host: "0.0.0.0", port: address.port).get()
+            return try await makeBootstrap(ipv4Option).bind(host: "0.0.0.0", port: address.port).get()
+        }
+    }
+
+    /// Starts accepting on sockets bound with `acceptNow: false`.
+    package func startAccepting() async throws {
+        for channel in serverChannels {
+            try await channel.setOption(ChannelOptions.autoRead, value: true).get()
         }
     }
 
@@ -103,7 +133,7 @@ package final class Listener: Sendable {
     /// Stops accepting, lets open connections finish for up to `timeout`, then closes the rest.
     package func drain(timeout: Duration, logger: Logger) async {
         await stopAccepting()
-        tracker.quiesceAll()
+        tracker.quiesceAll()  // HTTP connections idle between requests close now
         let open = tracker.count
         if open > 0 {
             logger.info("draining \(open) connections (up to \(timeout))", metadata: ["mode": "\(mode.rawValue)"])

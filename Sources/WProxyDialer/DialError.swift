@@ -15,6 +15,11 @@ package struct DialError: Error, Hashable, CustomStringConvertible {
         case timedOut = "connect timed out"
         case networkUnreachable = "network unreachable"
         case hostUnreachable = "host unreachable"
+        /// An upstream proxy hop refused the destination by its rules (SOCKS5 0x02, HTTP 403).
+        case notAllowed = "not allowed by an upstream proxy"
+        /// An upstream proxy hop wants credentials we do not have or rejected ours
+        /// (HTTP 407, SOCKS5 no acceptable method or RFC 1929 failure).
+        case proxyAuthRequired = "upstream proxy authentication required"
         case other = "connect failed"
     }
 
@@ -44,7 +49,9 @@ package struct DialError: Error, Hashable, CustomStringConvertible {
             } else {
                 // Report the most telling of the per-address failures.
                 let kinds = error.connectionErrors.map { DialError(target: target, classifying: $0.error) }
-                let order: [Kind] = [.refused, .timedOut, .hostUnreachable, .networkUnreachable, .other]
+                let order: [Kind] = [
+                    .refused, .timedOut, .hostUnreachable, .networkUnreachable, .notAllowed, .proxyAuthRequired, .other,
+                ]
                 let best = order.lazy.compactMap { kind in kinds.first { $0.kind == kind } }.first ?? kinds[0]
                 self = best
             }

@@ -16,14 +16,14 @@ extension HTTP1ProxyHandler {
         if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
         var out = allocator.buffer(capacity: 256)
         HeadWriters.writeLocalResponse(head, into: &out)
-        context.write(wrapOutboundOut(out), promise: nil)
+        writeClient(out)
         switch response.body {
         case .empty:
             finishRequest(keepAlive: keepAlive)
         case .buffer(let buffer):
             if request.method != .HEAD {
                 bytesOut += buffer.readableBytes
-                context.write(wrapOutboundOut(buffer), promise: nil)
+                writeClient(buffer)
             }
             finishRequest(keepAlive: keepAlive)
         case .file(let handle, let offset, let length):
@@ -32,7 +32,7 @@ extension HTTP1ProxyHandler {
                 finishRequest(keepAlive: keepAlive)
                 return
             }
-            context.flush()
+            flushClient()
             let loop = context.eventLoop
             let channel = context.channel
             let bound = NIOLoopBound(self, eventLoop: loop)

@@ -56,19 +56,19 @@ extension HTTP1ProxyHandler {
             if body.readableBytes <= Self.coalesceLimit {
                 var body = body
                 head.writeBuffer(&body)
-                context.write(wrapOutboundOut(head), promise: nil)
+                writeClient(head)
                 return
             }
-            context.write(wrapOutboundOut(head), promise: nil)
+            writeClient(head)
         }
-        context.write(wrapOutboundOut(body), promise: nil)
+        writeClient(body)
     }
 
     /// Writes a response head still held back for coalescing.
     func writePendingHead() {
         if let head = pendingHead {
             pendingHead = nil
-            context.write(wrapOutboundOut(head), promise: nil)
+            writeClient(head)
         }
     }
 
@@ -96,7 +96,7 @@ extension HTTP1ProxyHandler {
 
     package func upstreamReadComplete() {
         writePendingHead()
-        context.flush()
+        flushClient()
         switch phase {
         case .awaitingResponse, .streamingResponse:
             if clientWritable {
@@ -143,7 +143,7 @@ extension HTTP1ProxyHandler {
         case .streamingResponse:
             // The head is out: the client can only learn of the failure by a close.
             writePendingHead()
-            context.flush()
+            flushClient()
             finishLog()
             close()
         default:
@@ -165,7 +165,7 @@ extension HTTP1ProxyHandler {
             }
             return
         }
-        context.flush()
+        flushClient()
         phase = .awaitingHead
         request = nil  // an idle connection holds no request
         peer = nil
@@ -212,7 +212,7 @@ extension HTTP1ProxyHandler {
             var body = response.body
             out.writeBuffer(&body)
         }
-        context.write(wrapOutboundOut(out), promise: nil)
+        writeClient(out)
         finishRequest(keepAlive: !closing)
     }
 }

@@ -36,6 +36,9 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var clientWritable = true
     /// Response head bytes not yet written: a small body read with it joins it in one write.
     var pendingHead: ByteBuffer?
+    /// Calls into the pipeline cost: flush only after writes, ask for a read only once.
+    var clientNeedsFlush = false
+    var clientReadPending = false
     var phase = Phase.awaitingHead
     /// Client bytes not yet handled: the rest of a head, body bytes, pipelined requests.
     var inbound: ByteBuffer?
@@ -95,11 +98,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     /// handler first and then calls this when ALPN picked `http/1.1` (or nothing).
     package static func configure(channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases) throws {
         let handler = HTTP1ProxyHandler(settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop))
-        // Request heads are small: start the adaptive read buffer small too (it grows for bodies).
-        // Each connection keeps its read buffer for reuse, so this is most of an idle connection's cost.
-        try channel.syncOptions?.setOption(
-            ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
-        // One read per read() call (the engine asks for each), so one pooled read buffer per connection.
+        // (The listener already starts read buffers small: `ReceiveBuffers`.) One read per read() call,
+        // so at most one pooled read buffer per connection.
         try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
         try channel.pipeline.syncOperations.addHandler(handler)
     }
@@ -126,6 +126,26 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         idleSince = .now()
         headStartedAt = idleSince  // the first request's header timeout runs from accept
         armTimer(idleSince + settings.headerTimeout)
+        readClient()
+    }
+
+    @inline(__always)
+    func writeClient(_ buffer: ByteBuffer) {
+        clientNeedsFlush = true
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    @inline(__always)
+    func flushClient() {
+        guard clientNeedsFlush else { return }
+        clientNeedsFlush = false
+        context.flush()
+    }
+
+    @inline(__always)
+    func readClient() {
+        guard !clientReadPending else { return }
+        clientReadPending = true
         context.read()
     }
 
@@ -146,6 +166,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
+        clientReadPending = false
         upstream?.flush()
         if case .awaitingHead = phase, let headStartedAt {
             armTimer(headStartedAt + settings.headerTimeout)
@@ -270,15 +291,15 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         guard !clientEOF else { return }
         switch phase {
         case .awaitingHead:
-            context.read()
+            readClient()
         case .awaitingResponse, .streamingResponse:
             if requestEnded {
-                if inbound?.readableBytes ?? 0 < Self.maxPipelinedBytes { context.read() }
+                if inbound?.readableBytes ?? 0 < Self.maxPipelinedBytes { readClient() }
             } else if inbound?.readableBytes ?? 0 == 0, let upstream, upstream.isWritable {
-                context.read()
+                readClient()
             }
         case .local:
-            if !requestEnded { context.read() }  // discarding a body we do not need
+            if !requestEnded { readClient() }  // discarding a body we do not need
         case .filtering, .connecting, .upgraded, .closed:
             break
         }

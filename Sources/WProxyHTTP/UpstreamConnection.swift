@@ -108,15 +108,24 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
         state = .idle
     }
 
+    // Each call into the pipeline has a cost: flush only after writes, ask for a read only once.
+    private var needsFlush = false
+    private var readPending = false
+
     package func write(_ buffer: ByteBuffer) {
+        needsFlush = true
         context?.write(wrapOutboundOut(buffer), promise: nil)
     }
 
     package func flush() {
+        guard needsFlush else { return }
+        needsFlush = false
         context?.flush()
     }
 
     package func read() {
+        guard !readPending else { return }
+        readPending = true
         context?.read()
     }
 
@@ -256,10 +265,11 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
+        readPending = false
         if let delegate {
             delegate.upstreamReadComplete()
         } else if !isClosed {
-            context.read()  // idle in the pool: keep watching for a close
+            read()  // idle in the pool: keep watching for a close
         }
     }
 

@@ -48,7 +48,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
             headerTimeout: TimeAmount(options.headerTimeout), idleTimeout: TimeAmount(listener.httpIdleTimeout),
             upstreamTimeout: TimeAmount(options.upstreamTimeout), tunnelIdleTimeout: TimeAmount(listener.tunnelIdleTimeout),
             maxHeaderSize: options.maxHeaderSize, maxURISize: options.maxURISize, maxBody: options.maxBody, scheme: options.tls.server == nil ? "http" : "https",
-            sendUpstreamHost: options.upstreamHost, dialer: Dialer(connectTimeout: listener.connectTimeout), pools: UpstreamPools(), fileIO: fileIO)
+            sendUpstreamHost: options.upstreamHost, dialer: Dialer(connectTimeout: listener.connectTimeout, hops: listener.upstreamProxies), pools: UpstreamPools(), fileIO: fileIO)
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
@@ -84,6 +84,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
 
     package func upstreamResult(_ peer: UpstreamPeer, success: Bool) {
         if let transition = group.health.record(peer.id, success: success) {
+            ListenerMetrics.setUpstreamHealthy(peer.name, transition == .becameHealthy)
             switch transition {
             case .becameHealthy: logger.notice("upstream \(peer.name) is healthy again")
             case .becameUnhealthy: logger.warning("upstream \(peer.name) failed twice in a row and is out of rotation")
@@ -123,6 +124,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
 
     /// Background work this listener needs (active health checks; the static thread pool's stop).
     package func services(eventLoopGroup: any EventLoopGroup) -> [any Service] {
+        for peer in group.peers { ListenerMetrics.setUpstreamHealthy(peer.name, group.health.isHealthy(peer.id)) }
         var services: [any Service] = []
         if let threadPool { services.append(ThreadPoolService(pool: threadPool)) }
         guard let path = options.healthCheckPath, !group.peers.isEmpty else { return services }
@@ -138,6 +140,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
             clock: ContinuousClock(),
             onTransition: { backend, transition in
                 let name = peers[backend.id].name
+                ListenerMetrics.setUpstreamHealthy(name, transition == .becameHealthy)
                 switch transition {
                 case .becameHealthy: logger.notice("upstream \(name) is healthy again")
                 case .becameUnhealthy: logger.warning("upstream \(name) failed its health checks and is out of rotation")

@@ -4,9 +4,12 @@ import ServiceLifecycle
 import WProxyACME
 import WProxyConfig
 import WProxyCore
+import WProxyForward
 import WProxyReverse
+import WProxySOCKS
 import WProxyTCP
 import WProxyTLS
+import WProxyTransparent
 
 /// What a mode contributes for one listener: its connection acceptor and any background services.
 struct ModeInstance {
@@ -26,6 +29,18 @@ enum ModeFactory {
             let proxy = TCPProxy(
                 listener: listener, options: options, accessLog: accessLog, logger: logger, previous: previous as? TCPProxy)
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
+        case .transparent:
+            let options = listener.transparent ?? TransparentOptions()
+            let proxy = TransparentProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
+        case .forward:
+            guard let options = listener.forward else { throw RuntimeError("forward listener without forward options") }
+            let proxy = ForwardProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
+        case .socks:
+            guard let options = listener.socks else { throw RuntimeError("socks listener without socks options") }
+            let proxy = SOCKSProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+            return ModeInstance(acceptor: proxy, services: { _ in [] })
         case .reverse:
             guard let options = listener.reverse else { throw RuntimeError("reverse listener without reverse options") }
             if let redirect = options.tls.redirectOnly {
@@ -42,8 +57,6 @@ enum ModeFactory {
                 return try secureReverse(proxy, listener: listener, server: server, previous: previous, logger: logger)
             }
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
-        case .forward, .socks, .transparent:
-            throw RuntimeError("mode '\(listener.mode.rawValue)' is not available in this build yet")
         }
     }
 }

@@ -50,10 +50,11 @@ actor Supervisor {
     }
 
     /// Binds every listener of the initial configuration; any failure undoes the rest and throws.
-    func start(_ listeners: [ListenerConfig]) async throws(RuntimeError) {
+    /// With `acceptNow` false nothing is accepted until ``startAccepting()`` (after a privilege drop).
+    func start(_ listeners: [ListenerConfig], acceptNow: Bool = true) async throws(RuntimeError) {
         for config in listeners {
             do {
-                running.append(try await bind(config))
+                running.append(try await bind(config, acceptNow: acceptNow))
             } catch {
                 for item in running { await item.listener.stopAccepting() }
                 running = []
@@ -62,7 +63,17 @@ actor Supervisor {
         }
     }
 
-    private func bind(_ config: ListenerConfig) async throws(RuntimeError) -> Running {
+    func startAccepting() async throws(RuntimeError) {
+        for item in running {
+            do {
+                try await item.listener.startAccepting()
+            } catch {
+                throw RuntimeError("cannot start accepting on \(item.config.displayName): \(error)")
+            }
+        }
+    }
+
+    private func bind(_ config: ListenerConfig, acceptNow: Bool = true) async throws(RuntimeError) -> Running {
         let metrics = metricsEnabled ? ListenerMetrics(listener: config.displayName, mode: config.mode.rawValue) : nil
         let accessLog = writer == nil && metrics == nil ? nil : AccessLog(writer: writer, metrics: metrics)
         let mode = try ModeFactory.make(config, accessLog: accessLog, logger: logger)
@@ -70,7 +81,8 @@ actor Supervisor {
         do {
             listener = try await Listener.bind(
                 addresses: config.listen, mode: config.mode, maxConnections: config.maxConnections, group: group,
-                acceptor: mode.acceptor, metrics: metrics, logger: logger)
+                acceptor: mode.acceptor, metrics: metrics, transparent: config.transparent?.tproxy ?? false,
+                acceptNow: acceptNow, logger: logger)
         } catch {
             throw RuntimeError("\(error)")
         }

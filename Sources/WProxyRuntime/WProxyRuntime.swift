@@ -58,8 +58,28 @@ package enum WProxyRuntime {
         let supervisor = Supervisor(
             global: configuration.global, group: group, writer: writer,
             metricsEnabled: configuration.global.metrics != nil, logger: logger)
-        do {
-            try await supervisor.start(configuration.listeners)
+        do throws(RuntimeError) {
+            // Looked up before binding, so a wrong --user fails before anything listens.
+            let user: TargetUser?
+            do {
+                user = try configuration.global.user.map(PrivilegeDrop.lookup)
+            } catch {
+                throw RuntimeError("\(error)")
+            }
+            try await supervisor.start(configuration.listeners, acceptNow: user == nil)
+            // Everything is bound: give up root before the first connection is served.
+            if let user {
+                let keep = configuration.requiredCapabilities
+                do {
+                    try await PrivilegeDrop.drop(to: user, keeping: keep, eventLoops: Array(group.makeIterator()))
+                } catch {
+                    await supervisor.shutdown()
+                    throw RuntimeError("\(error)")
+                }
+                let kept = keep.isEmpty ? "none" : keep.map(\.description).sorted().joined(separator: ",")
+                logger.info("running as user \(user.name) (uid \(user.uid), gid \(user.gid)), capabilities kept: \(kept)")
+                try await supervisor.startAccepting()
+            }
         } catch {
             for case let service as MetricsService in services { try? await service.channel.close() }
             await writer?.shutdown()

@@ -33,7 +33,7 @@ package final class TCPProxy: ConnectionAcceptor {
             }
         }
         self.sniRoutes = options.sni.map { (HostPattern($0.pattern), $0.upstream) }
-        self.dialer = Dialer(connectTimeout: listener.connectTimeout)
+        self.dialer = Dialer(connectTimeout: listener.connectTimeout, hops: listener.upstreamProxies)
         self.idleTimeout = TimeAmount(listener.tunnelIdleTimeout)
         self.handshakeTimeout = TimeAmount(options.handshakeTimeout)
         self.accessLog = accessLog

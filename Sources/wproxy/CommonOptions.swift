@@ -22,6 +22,11 @@ struct CommonOptions: ParsableArguments {
         valueName: "duration"))
     var idleTimeout: String?
 
+    @Option(name: .customLong("upstream-proxy"), help: ArgumentHelp(
+        "Dial every destination through this proxy: http://, socks5://, socks4:// or socks4a://, with optional user:pass@. Repeatable: hops in order form a chain.",
+        valueName: "url"))
+    var upstreamProxy: [String] = []
+
     @Option(name: .customLong("drain-timeout"), help: ArgumentHelp(
         "On SIGTERM/SIGINT, how long in-flight requests and tunnels may finish.", valueName: "duration"))
     var drainTimeout: String = "10s"
@@ -38,6 +43,11 @@ struct CommonOptions: ParsableArguments {
 
     @Option(name: .customLong("log-format"), help: "Diagnostics and access-log format: text or json.")
     var logFormat: String = "text"
+
+    @Option(help: ArgumentHelp(
+        "After binding every listener, drop to this user and its group, keeping only the capabilities still needed.",
+        valueName: "name"))
+    var user: String?
 
     /// Builds the global section and the shared part of one listener.
     func apply(mode: Mode, defaultListen: String?) throws -> (GlobalConfig, ListenerConfig) {
@@ -59,6 +69,10 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--log-format: '\(logFormat)' is not one of text, json")
         }
         global.logFormat = format
+        if let user {
+            guard !user.isEmpty else { throw ValidationError("--user: the user name is empty") }
+            global.user = user
+        }
 
         let texts = listen.isEmpty ? defaultListen.map { [$0] } ?? [] : listen
         guard !texts.isEmpty else { throw ValidationError("--listen is required for \(mode.rawValue)") }
@@ -67,6 +81,7 @@ struct CommonOptions: ParsableArguments {
         listener.maxConnections = maxConnections
         listener.connectTimeout = try parsePositive("--connect-timeout", connectTimeout)
         if let idleTimeout { listener.idleTimeout = try parsePositive("--idle-timeout", idleTimeout) }
+        listener.upstreamProxies = try upstreamProxy.map { try parseFlag("--upstream-proxy", $0, ProxyURL.init(parsing:)) }
         return (global, listener)
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct WProxyCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 
@@ -9,6 +8,9 @@ struct WProxyCommand: AsyncParsableCommand {
         abstract: "One binary for every kind of proxy.",
         discussion: "Each mode is a subcommand; `wproxy MODE --help` lists its options.",
         version: version,
-        subcommands: [ReverseCommand.self, TCPCommand.self, RunCommand.self, CheckCommand.self]
+        subcommands: [
+            ReverseCommand.self, ForwardCommand.self, SOCKSCommand.self, TransparentCommand.self, TCPCommand.self,
+            RunCommand.self, CheckCommand.self,
+        ]
     )
 }

@@ -136,3 +136,56 @@ import WProxyConfig
         #expect(!issues("[global]\nworkers = 0\n[[listeners]]\nmode = \"tcp\"\nlisten = \"127.0.0.1:1\"\nupstream = \"127.0.0.1:2\"\n").isEmpty)
     }
 }
+
+@Suite struct ConfigFileModeKeysTests {
+    @Test func decodesSocksForwardAndChains() throws {
+        let config = try ConfigFile.load(
+            text: """
+                [[listeners]]
+                mode = "socks"
+                listen = ["127.0.0.1:1080"]
+                auth = [{ user = "alice", password = "secret" }, "bob:pw"]
+                allow = ["127.0.0.0/8"]
+                deny_dest = ["*.internal.test", "10.0.0.0/8"]
+                handshake_timeout = "3s"
+                upstream_proxy = ["socks5://u:p@127.0.0.1:9050", "http://127.0.0.1:3128"]
+
+                [[listeners]]
+                mode = "forward"
+                origin_pool_size = 8
+                origin_idle_timeout = "5s"
+
+                [[listeners]]
+                mode = "transparent"
+                tproxy = true
+                sniff = true
+                """, fileName: "t.toml")
+        let socks = try #require(config.listeners[0].socks)
+        #expect(socks.auth.count == 2)
+        #expect(socks.allow.count == 1 && socks.denyDest.count == 2)
+        #expect(socks.handshakeTimeout == .seconds(3))
+        #expect(config.listeners[0].upstreamProxies.count == 2)
+        #expect(config.listeners[1].listen == [ListenAddress(host: "127.0.0.1", port: 3128)], "the mode's default listen")
+        #expect(config.listeners[1].forward?.originPoolSize == 8)
+        #expect(config.listeners[2].transparent == TransparentOptions(tproxy: true, sniff: true))
+        #expect(config.listeners[2].listen == [ListenAddress(host: "127.0.0.1", port: 12345)])
+    }
+
+    @Test func badModeKeysAreReportedWithLines() {
+        do {
+            _ = try ConfigFile.load(
+                text: """
+                    [[listeners]]
+                    mode = "socks"
+                    auth = [{ user = "alice" }, 3, "nocolon"]
+                    allow = ["300.0.0.0/8"]
+                    upstream_proxy = ["ftp://x:1"]
+                    tproxy = true
+                    """, fileName: "t.toml")
+            Issue.record("expected errors")
+        } catch {
+            let lines = error.issues.map(\.line)
+            #expect(lines == [3, 3, 3, 4, 5, 6], "\(error)")
+        }
+    }
+}

@@ -64,3 +64,13 @@ def test_port_in_use_names_the_address_and_exits_1():
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "in use" in result.stderr.lower()
+
+
+def test_committed_completions_match_the_binary():
+    """completions/ is regenerated from the binary (scripts/completions); a stale copy fails here."""
+    import os
+    from conftest import ROOT
+    for shell, name in (("bash", "wproxy.bash"), ("zsh", "_wproxy"), ("fish", "wproxy.fish")):
+        generated = run_wproxy("--generate-completion-script", shell).stdout
+        with open(os.path.join(ROOT, "completions", name)) as f:
+            assert f.read() == generated, f"completions/{name} is stale: run scripts/completions"

@@ -199,3 +199,67 @@ def test_reload_keeps_health_state_of_unchanged_upstreams(wproxy, servers, tmp_p
     for _ in range(6):
         with connect(port) as client:
             assert recv_all(client) == b"live"
+
+
+def socks5_connect(port, target_port, user=None, password=None):
+    """A raw SOCKS5 CONNECT to 127.0.0.1:target_port; returns the socket, or raises on refusal."""
+    import struct
+    sock = connect(port)
+    if user is None:
+        sock.sendall(b"\x05\x01\x00")
+        assert sock.recv(2) == b"\x05\x00"
+    else:
+        sock.sendall(b"\x05\x01\x02")
+        assert sock.recv(2) == b"\x05\x02"
+        sock.sendall(b"\x01" + bytes([len(user)]) + user.encode() + bytes([len(password)]) + password.encode())
+        status = sock.recv(2)
+        if status != b"\x01\x00":
+            sock.close()
+            raise PermissionError(f"auth refused: {status!r}")
+    sock.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack("!H", target_port))
+    reply = sock.recv(10)
+    assert reply[:2] == b"\x05\x00", reply
+    return sock
+
+
+def socks_listener(port, users):
+    auth = ", ".join(f'"{u}"' for u in users)
+    return f'[[listeners]]\nmode = "socks"\nlisten = ["127.0.0.1:{port}"]\nauth = [{auth}]\n\n'
+
+
+def test_socks_and_tcp_listeners_from_one_file_and_reloads_keep_a_socks_tunnel(wproxy, servers, tmp_path):
+    echo = servers(echo_handler)
+    socks_port, tcp_port = free_port(), free_port()
+    path = tmp_path / "mixed.toml"
+    write(path, socks_listener(socks_port, ["alice:one"]) + tcp_listener(tcp_port, echo.port))
+    proxy = wproxy("run", "--config", str(path), expect_listeners=2)
+    tunnel = socks5_connect(socks_port, echo.port, "alice", "one")
+    tunnel.sendall(b"hello")
+    assert tunnel.recv(10) == b"hello"
+    with connect(tcp_port) as client:
+        client.sendall(b"tcp")
+        assert client.recv(10) == b"tcp"
+
+    # Three reloads; the last one replaces alice's password and adds bob.
+    for users in (["alice:one"], ["alice:one", "carol:x"], ["alice:two", "bob:three"]):
+        write(path, socks_listener(socks_port, users) + tcp_listener(tcp_port, echo.port))
+        reload_and_wait(proxy, reload_count(proxy))
+        tunnel.sendall(b"still")
+        assert tunnel.recv(10) == b"still", "the open SOCKS tunnel survives every reload"
+    tunnel.close()
+    try:
+        socks5_connect(socks_port, echo.port, "alice", "one").close()
+        raise AssertionError("the old password must no longer work")
+    except PermissionError:
+        pass
+    with socks5_connect(socks_port, echo.port, "bob", "three") as fresh:
+        fresh.sendall(b"bob")
+        assert fresh.recv(10) == b"bob"
+
+
+def test_open_proxy_in_a_config_file_is_refused(tmp_path):
+    path = tmp_path / "open.toml"
+    write(path, '[[listeners]]\nmode = "socks"\nlisten = ["0.0.0.0:1080"]\n')
+    result = run_wproxy("check", "--config", str(path))
+    assert result.returncode == 1
+    assert f"{path}:1: listener 1 (socks): refusing to run an open proxy on 0.0.0.0:1080" in result.stderr

@@ -15,6 +15,7 @@ extension GlobalConfig {
         if let target = reader.parsed("access_log", AccessLogTarget.init(parsing:)) { global.accessLog = target }
         global.metrics = reader.parsed("metrics", ListenAddress.init(parsing:))
         if let drain = reader.duration("drain_timeout") { global.drainTimeout = drain }
+        global.user = reader.string("user")
         return global
     }
 }

@@ -25,12 +25,21 @@ extension ListenerConfig {
         if let max = reader.int("max_connections", in: 1...10_000_000) { listener.maxConnections = max }
         if let timeout = reader.duration("connect_timeout") { listener.connectTimeout = timeout }
         listener.idleTimeout = reader.duration("idle_timeout")
+        if let hops = reader.parsedList("upstream_proxy", ProxyURL.init(parsing:)) { listener.upstreamProxies = hops }
         switch mode {
         case .tcp:
             listener.tcp = TCPOptions.decode(&reader)
+        case .transparent:
+            var options = TransparentOptions()
+            if let tproxy = reader.bool("tproxy") { options.tproxy = tproxy }
+            if let sniff = reader.bool("sniff") { options.sniff = sniff }
+            listener.transparent = options
+        case .socks:
+            listener.socks = SOCKSOptions.decode(&reader)
+        case .forward:
+            listener.forward = ForwardOptions.decode(&reader)
         case .reverse:
             listener.reverse = ReverseOptions.decode(&reader)
-        case .forward, .socks, .transparent:
             break
         }
         reader.reportUnknownKeys()

@@ -162,6 +162,11 @@ struct TableReader {
         return readers
     }
 
+    /// The raw value of a key (for keys that take several shapes), marked as read.
+    mutating func raw(_ key: String) -> TOMLValue? {
+        value(key)
+    }
+
     /// Marks a key as known without reading it (it is read elsewhere).
     mutating func markUsed(_ key: String) {
         used.insert(key)

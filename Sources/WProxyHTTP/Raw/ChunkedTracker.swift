@@ -64,6 +64,8 @@ package struct ChunkedTracker: Sendable {
             case .sizeSpace(let value):
                 if byte == 0x3B {
                     state = .sizeExtension(value: value)
+                } else if byte == 0x0D {
+                    state = .sizeLF(value: value)
                 } else if byte != 0x20 && byte != 0x09 {
                     return try fail("malformed chunk size")
                 }

@@ -34,7 +34,8 @@ package struct SOCKSServerStateMachine {
     package let configuration: Configuration
     private var state: State = .awaitingVersion
     /// Client bytes not yet consumed by a parser (or, after the request, early data).
-    private var buffered = ByteBuffer()
+    private var buffered = Self.emptyBuffer
+    private static let emptyBuffer = ByteBuffer()
 
     package init(configuration: Configuration) {
         self.configuration = configuration
@@ -66,7 +67,13 @@ package struct SOCKSServerStateMachine {
                 var bytes = bytes
                 self.buffered.writeBuffer(&bytes)
             }
-            return self.process(reply: nil)
+            let action = self.process(reply: nil)
+            if self.buffered.readableBytes == 0 {
+                // Let go of the channel's receive buffer: NIO reuses it for the next read only if no one
+                // else holds it, and otherwise allocates (and keeps) a second one for the connection.
+                self.buffered = Self.emptyBuffer
+            }
+            return action
         }
     }
 
@@ -192,7 +199,7 @@ package struct SOCKSServerStateMachine {
                 do {
                     parsed = try self.buffered.readSOCKS5UsernamePasswordRequest()
                 } catch {
-                    return self.fail(.replyAndClose(Self.authenticationStatus(.failure)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.authenticationStatus(.failure))))
                 }
                 guard let credentials = parsed else {
                     return self.needMore(reply: reply)
@@ -208,9 +215,9 @@ package struct SOCKSServerStateMachine {
                 do {
                     parsed = try self.buffered.readSOCKS5Request()
                 } catch let error as SOCKSError where error.unsupportedAddressType != nil {
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .addressTypeNotSupported)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .addressTypeNotSupported))))
                 } catch {
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .generalFailure)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .generalFailure))))
                 }
                 guard let wire = parsed else {
                     return self.needMore(reply: reply)
@@ -226,7 +233,7 @@ package struct SOCKSServerStateMachine {
                     self.state = .awaitingOutcome(request)
                     return .request(request, reply: reply)
                 case .other:
-                    return self.fail(.replyAndClose(Self.failureReply(.v5, code: .commandNotSupported)))
+                    return self.fail(.replyAndClose(Self.joined(reply, Self.failureReply(.v5, code: .commandNotSupported))))
                 }
 
             case .awaitingSOCKS4Request:
@@ -277,6 +284,15 @@ package struct SOCKSServerStateMachine {
 
     // MARK: - Helpers
 
+    /// A rejection that follows replies not yet handed out (a method selection or auth status for
+    /// messages the client pipelined): those must reach the client first or it misreads the rejection.
+    private static func joined(_ pending: ByteBuffer?, _ rejection: ByteBuffer) -> ByteBuffer {
+        guard var pending else { return rejection }
+        var rejection = rejection
+        pending.writeBuffer(&rejection)
+        return pending
+    }
+
     /// Waits for more bytes unless the buffered handshake already exceeds the limit.
     private mutating func needMore(reply: ByteBuffer?) -> Action {
         guard self.buffered.readableBytes <= self.configuration.maxHandshakeBytes else {
@@ -294,13 +310,13 @@ package struct SOCKSServerStateMachine {
     /// Enters the error state for good, dropping buffered input.
     private mutating func fail(_ action: Action) -> Action {
         self.state = .error
-        self.buffered = ByteBuffer()
+        self.buffered = Self.emptyBuffer
         return action
     }
 
     private mutating func takeBuffered() -> ByteBuffer {
         let bytes = self.buffered
-        self.buffered = ByteBuffer()
+        self.buffered = Self.emptyBuffer
         return bytes
     }
 }

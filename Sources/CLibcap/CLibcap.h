@@ -1,0 +1,2 @@
+// libcap (Debian libcap-dev): POSIX capabilities for the privilege drop after binding.
+#include <sys/capability.h>
