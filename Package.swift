@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "WProxyTLS",
             dependencies: [
-                "WProxyConfig", "WProxyCore",
+                "WProxyConfig", "WProxyCore", "WProxyProtocols",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),

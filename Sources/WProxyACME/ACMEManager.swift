@@ -21,6 +21,9 @@ package final class ACMEManager: Sendable {
     package let contexts: ServerTLSContextBox
     let storage: ACMEStorage
     let logger: Logger
+    /// TLS-ALPN-01 answers, for the listener's acceptor to consult.
+    package let alpnChallenges = TLSALPNChallenges()
+    let preferHTTP01: Bool
     private let state: Mutex<State>
 
     struct State {
@@ -31,8 +34,11 @@ package final class ACMEManager: Sendable {
     static let firstBackoff: Duration = .seconds(60)
     static let maxBackoff: Duration = .seconds(3600)
 
-    package init(options: ACMEOptions, logger: Logger) throws(TLSSetupError) {
+    /// - Parameter preferHTTP01: a `--redirect-http` listener answers HTTP-01; without one TLS-ALPN-01
+    ///   on the TLS listener itself is used (the CA then connects to port 443 of each domain).
+    package init(options: ACMEOptions, preferHTTP01: Bool, logger: Logger) throws(TLSSetupError) {
         self.options = options
+        self.preferHTTP01 = preferHTTP01
         self.logger = logger
         storage = ACMEStorage(options: options)
         try storage.prepare()
@@ -96,7 +102,7 @@ package final class ACMEManager: Sendable {
         let http = try ACMEHTTPClient(group: group, caFile: options.caFile)
         return ACMEClient(
             http: http, directoryURL: options.directory, accountKey: accountKey, email: options.email,
-            challenges: .shared, logger: logger)
+            challenges: .shared, alpnChallenges: alpnChallenges, preferHTTP01: preferHTTP01, logger: logger)
     }
 
     private func install(pem: String, key: P256.Signing.PrivateKey) throws {
