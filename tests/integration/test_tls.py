@@ -467,3 +467,30 @@ redirect_http = "127.0.0.1:0"
     result = run_wproxy("check", "--config", str(good))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("reverse on") == 2
+
+
+def test_h2_slow_reader_backpressure(wproxy, origin, certs):
+    """A client that never opens its flow-control window: wproxy stops reading the upstream
+    instead of buffering a 300 MB body."""
+    from tls_support import DATA
+    up = origin()
+    proxy = tls_reverse(wproxy, up.url, "--workers", "1", certs=[certs["a"]])
+    base = proxy.rss_kb()
+    client = RawH2(proxy.port)
+    client.handshake()
+    client.sock.sendall(frame(HEADERS, END_HEADERS | END_STREAM, 1, request_block("/bytes?n=300000000")))
+    received = 0
+    client.sock.settimeout(1)
+    deadline = time.monotonic() + 3
+    try:
+        while time.monotonic() < deadline:
+            got = client.read_frame()
+            if got is None:
+                break
+            if got[0] == DATA:
+                received += len(got[3])
+    except (socket.timeout, ssl.SSLError, OSError):
+        pass
+    time.sleep(1)
+    assert received <= 65535  # the client's initial window
+    assert proxy.rss_kb() - base < 30_000, "the proxy buffered the body"
