@@ -20,6 +20,7 @@ extension ListenerConfig {
                 line += Self.accessSummary(auth: forward.auth.count, allow: forward.allow.count, deny: forward.denyDest.count)
             }
         case .reverse:
+            if let reverse { line += reverse.tls.summary }
             break
         }
         if !upstreamProxies.isEmpty { line += " via \(upstreamProxies.map(\.description).joined(separator: ">"))" }

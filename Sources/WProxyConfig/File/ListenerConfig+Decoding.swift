@@ -39,6 +39,7 @@ extension ListenerConfig {
         case .forward:
             listener.forward = ForwardOptions.decode(&reader)
         case .reverse:
+            listener.reverse = ReverseOptions.decode(&reader)
             break
         }
         reader.reportUnknownKeys()
