@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Sans-I/O wire formats and state machines.
@@ -55,6 +60,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // TLS: server contexts with SNI certificates, self-signed certificates, upstream (client) contexts,
+        // and the decorator that puts TLS in front of any listener's connection setup.
+        .target(
+            name: "WProxyTLS",
+            dependencies: [
+                "WProxyConfig", "WProxyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // ACME (RFC 8555): account, orders, HTTP-01 and TLS-ALPN-01, storage and renewal.
+        .target(
+            name: "WProxyACME",
+            dependencies: [
+                "WProxyConfig", "WProxyCore", "WProxyTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one upstream dialer (direct, and later proxy-chain hops).
         .target(
             name: "WProxyDialer",
@@ -73,6 +111,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
             swiftSettings: hotPathSettings
         ),
@@ -90,7 +130,7 @@ let package = Package(
         .target(
             name: "WProxyReverse",
             dependencies: [
-                "WProxyCore", "WProxyDialer", "WProxyConfig", "WProxyLoadBalancing", "WProxyHTTP",
+                "WProxyCore", "WProxyDialer", "WProxyConfig", "WProxyLoadBalancing", "WProxyHTTP", "WProxyTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -133,7 +173,7 @@ let package = Package(
         .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS", "WProxyTransparent", "WProxyReverse",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS", "WProxyTransparent", "WProxyReverse", "WProxyTLS", "WProxyACME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -172,6 +212,18 @@ let package = Package(
                 "WProxyReverse", "WProxyHTTP", "WProxyConfig", "WProxyLoadBalancing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WProxyTLSTests",
+            dependencies: [
+                "WProxyTLS", "WProxyACME", "WProxyConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

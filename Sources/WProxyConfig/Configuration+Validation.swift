@@ -76,7 +76,7 @@ extension ListenerConfig {
                 errors.append(refusal)
             }
         case .reverse:
-            return reverseValidationErrors()
+            errors += Configuration.reverseErrors(reverse)
         case .transparent:
             break
         }
@@ -104,16 +104,14 @@ extension Configuration {
     }
 }
 
-extension ListenerConfig {
-    /// The `reverse` block of validation.
-    func reverseValidationErrors() -> [String] {
+extension Configuration {
+    /// The `reverse` block of validation (kept apart so each mode's checks stay in one place).
+    static func reverseErrors(_ reverse: ReverseOptions?) -> [String] {
         guard let reverse else { return ["missing reverse options"] }
         var errors: [String] = []
-        if reverse.upstreams.isEmpty && reverse.staticRoot == nil {
+        errors += reverse.tls.validationErrors(upstreams: reverse.upstreams)
+        if reverse.upstreams.isEmpty && reverse.staticRoot == nil && reverse.tls.redirectOnly == nil {
             errors.append("needs at least one upstream, or a static directory")
-        }
-        for upstream in reverse.upstreams where upstream.scheme == .https {
-            errors.append("upstream \(upstream): https:// upstreams need the TLS layer, which this build does not have yet")
         }
         if reverse.lb == .hash && reverse.hashKey == nil {
             errors.append("lb 'hash' needs a hash key (header:NAME, cookie:NAME, query:NAME or path)")

@@ -22,6 +22,8 @@ package struct ReverseOptions: Sendable {
     package var staticRoot: String?
     /// `--upstream-host`: send the upstream's `host:port` as `Host` instead of the client's.
     package var upstreamHost: Bool = false
+    /// HTTPS serving, HTTP/2 and upstream TLS (the TLS layer's options).
+    package var tls = ReverseTLSSettings()
 
     package init() {}
 }

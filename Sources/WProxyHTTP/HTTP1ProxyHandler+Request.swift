@@ -121,7 +121,8 @@ extension HTTP1ProxyHandler {
     func dial(_ target: UpstreamPeer) {
         phase = .connecting
         settings.dialer.connect(host: target.host, port: target.port, on: context.eventLoop).flatMapThrowing { channel in
-            try UpstreamConnection.install(on: channel, peerID: target.id)
+            try target.security?.secure(channel, host: target.host)
+            return try UpstreamConnection.install(on: channel, peerID: target.id)
         }.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let connection):

@@ -11,13 +11,16 @@ package struct UpstreamPeer: Sendable {
     package let name: String
     /// `host[:port]`: the `Host` sent with `--upstream-host`, or to an HTTP/1.0 client's request.
     package let hostHeader: String
+    /// TLS for `https://` upstreams; nil for plain HTTP.
+    package let security: (any UpstreamChannelSecurity)?
 
-    package init(id: Int, host: String, port: Int, name: String, hostHeader: String) {
+    package init(id: Int, host: String, port: Int, name: String, hostHeader: String, security: (any UpstreamChannelSecurity)? = nil) {
         self.id = id
         self.host = host
         self.port = port
         self.name = name
         self.hostHeader = hostHeader
+        self.security = security
     }
 }
 

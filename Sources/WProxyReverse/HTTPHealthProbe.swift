@@ -21,6 +21,7 @@ struct HTTPHealthProbe: HealthProbe {
             let promise = loop.makePromise(of: Bool.self)
             try await loop.submit {
                 let sync = channel.pipeline.syncOperations
+                try peer.security?.secure(channel, host: peer.host)
                 try sync.addHTTPClientHandlers()
                 try sync.addHandler(HealthResponseHandler(promise: promise))
                 var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)

@@ -23,7 +23,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
 
     package init(listener: ListenerConfig, options: ReverseOptions, accessLog: AccessLog?, logger: Logger) throws {
         self.options = options
-        self.group = ReverseUpstreamGroup(upstreams: options.upstreams, policy: options.lb)
+        self.group = ReverseUpstreamGroup(upstreams: options.upstreams, policy: options.lb, security: try Self.upstreamSecurity(options))
         self.accessLog = accessLog
         self.logger = logger
         self.retries = options.retries
@@ -47,7 +47,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
         settings = HTTPEngineSettings(
             headerTimeout: TimeAmount(options.headerTimeout), idleTimeout: TimeAmount(listener.httpIdleTimeout),
             upstreamTimeout: TimeAmount(options.upstreamTimeout), tunnelIdleTimeout: TimeAmount(listener.tunnelIdleTimeout),
-            maxHeaderSize: options.maxHeaderSize, maxURISize: options.maxURISize, maxBody: options.maxBody, scheme: "http",
+            maxHeaderSize: options.maxHeaderSize, maxURISize: options.maxURISize, maxBody: options.maxBody, scheme: options.tls.server == nil ? "http" : "https",
             sendUpstreamHost: options.upstreamHost, dialer: Dialer(connectTimeout: listener.connectTimeout, hops: listener.upstreamProxies), pools: UpstreamPools(), fileIO: fileIO)
     }
 

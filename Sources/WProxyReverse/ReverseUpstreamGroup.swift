@@ -13,12 +13,12 @@ final class ReverseUpstreamGroup: Sendable {
     let health: HealthTable
     let counts: ConnectionCounts
 
-    init(upstreams: [HTTPUpstream], policy: BalancePolicyName) {
+    init(upstreams: [HTTPUpstream], policy: BalancePolicyName, security: (any UpstreamChannelSecurity)? = nil) {
         self.upstreams = upstreams
         peers = upstreams.enumerated().map { index, upstream in
             UpstreamPeer(
                 id: index, host: upstream.address.host, port: upstream.address.port, name: upstream.description,
-                hostHeader: upstream.hostHeader)
+                hostHeader: upstream.hostHeader, security: upstream.scheme == .https ? security : nil)
         }
         let backends = upstreams.enumerated().map { index, upstream in
             Backend(id: index, name: upstream.description, weight: upstream.weight, backup: upstream.backup)

@@ -1,12 +1,14 @@
 import Logging
 import NIOCore
 import ServiceLifecycle
+import WProxyACME
 import WProxyConfig
 import WProxyCore
 import WProxyForward
 import WProxyReverse
 import WProxySOCKS
 import WProxyTCP
+import WProxyTLS
 import WProxyTransparent
 
 /// What a mode contributes for one listener: its connection acceptor and any background services.
@@ -41,11 +43,18 @@ enum ModeFactory {
             return ModeInstance(acceptor: proxy, services: { _ in [] })
         case .reverse:
             guard let options = listener.reverse else { throw RuntimeError("reverse listener without reverse options") }
+            if let redirect = options.tls.redirectOnly {
+                let acceptor = HTTPSRedirectAcceptor(httpsPort: redirect.httpsPort, timeout: TimeAmount(options.headerTimeout))
+                return ModeInstance(acceptor: acceptor, services: { _ in [] })
+            }
             let proxy: ReverseProxy
             do {
                 proxy = try ReverseProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
             } catch {
                 throw RuntimeError("\(error)")
+            }
+            if let server = options.tls.server {
+                return try secureReverse(proxy, listener: listener, server: server, previous: previous, logger: logger)
             }
             return ModeInstance(acceptor: proxy, services: { proxy.services(eventLoopGroup: $0) })
         }

@@ -10,12 +10,14 @@ struct ReverseCommand: AsyncParsableCommand {
               wproxy reverse --upstream http://127.0.0.1:3000 --upstream http://127.0.0.1:3001,weight=3
               wproxy reverse --static ./public
               wproxy reverse --static ./public --upstream http://127.0.0.1:3000 --health-check /healthz
+              wproxy reverse --listen :443 --tls-cert site.pem --tls-key site.key --upstream http://127.0.0.1:3000
+              wproxy reverse --listen :443 --acme example.com --acme-email ops@example.com --redirect-http :80 --upstream http://127.0.0.1:3000
             """
     )
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: ArgumentHelp("Upstream http://HOST[:PORT][,weight=N][,backup]. Repeatable.", valueName: "url"))
+    @Option(help: ArgumentHelp("Upstream http(s)://HOST[:PORT][,weight=N][,backup]. Repeatable.", valueName: "url"))
     var upstream: [String] = []
 
     @Option(help: "Balancing policy: round-robin, least-conn, random, p2c, ip-hash, hash.")
@@ -60,6 +62,8 @@ struct ReverseCommand: AsyncParsableCommand {
     @Flag(name: .customLong("upstream-host"), help: "Send the upstream's host:port as Host instead of the client's.")
     var upstreamHost = false
 
+    @OptionGroup(title: "TLS and HTTP/2") var tls: ReverseTLSOptions
+
     func configuration() throws -> Configuration {
         var (global, listener) = try common.apply(mode: .reverse, defaultListen: "127.0.0.1:8080")
         var options = ReverseOptions()
@@ -67,9 +71,6 @@ struct ReverseCommand: AsyncParsableCommand {
         options.staticRoot = staticRoot
         guard !options.upstreams.isEmpty || staticRoot != nil else {
             throw ValidationError("--upstream: at least one is required (or --static DIR)")
-        }
-        for url in options.upstreams where url.scheme == .https {
-            throw ValidationError("--upstream: \(url): https:// upstreams need the TLS layer, which this build does not have yet")
         }
         guard let policy = BalancePolicyName(rawValue: lb) else {
             throw ValidationError("--lb: '\(lb)' is not one of \(BalancePolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -103,8 +104,9 @@ struct ReverseCommand: AsyncParsableCommand {
         if let maxBody { options.maxBody = try parseFlag("--max-body", maxBody, ByteSize.parse) }
         if let staticRoot, staticRoot.isEmpty { throw ValidationError("--static: empty directory name") }
         options.upstreamHost = upstreamHost
+        try tls.apply(to: &options)
         listener.reverse = options
-        return Configuration(global: global, listeners: [listener])
+        return Configuration(global: global, listeners: [listener]).withRedirectListeners()
     }
 
     mutating func validate() throws {

@@ -40,6 +40,6 @@ package enum ConfigFile {
                 return ConfigIssue(file: fileName, line: line, message: problem.message)
             })
         }
-        return configuration
+        return configuration.withRedirectListeners()
     }
 }

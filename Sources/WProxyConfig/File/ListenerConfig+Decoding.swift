@@ -39,7 +39,7 @@ extension ListenerConfig {
         case .forward:
             listener.forward = ForwardOptions.decode(&reader)
         case .reverse:
-            break
+            listener.reverse = ReverseOptions.decode(&reader)
         }
         reader.reportUnknownKeys()
         return listener

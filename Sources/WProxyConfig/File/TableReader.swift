@@ -19,6 +19,9 @@ struct TableReader {
 
     func has(_ key: String) -> Bool { source[key] != nil }
 
+    /// The value of `key` without reading it (to choose how to read it).
+    func rawValue(_ key: String) -> TOMLValue? { source[key] }
+
     private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     func fail(_ key: String, _ message: String) {
