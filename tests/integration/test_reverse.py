@@ -610,7 +610,6 @@ def test_access_log_has_every_field(wproxy, origins):
     (["--lb", "hash"], "--hash-key"),
     (["--upstream", "ftp://x:1"], "--upstream"),
     (["--upstream", "http://127.0.0.1:1/path"], "no path"),
-    (["--upstream", "https://127.0.0.1:1"], "TLS"),
     (["--upstream", "http://127.0.0.1:1", "--hash-key", "bogus"], "--hash-key"),
     (["--upstream", "http://127.0.0.1:1", "--max-body", "lots"], "--max-body"),
     (["--upstream", "http://127.0.0.1:1", "--health-check", "health"], "--health-check"),
