@@ -109,10 +109,11 @@ extension Configuration {
     static func reverseErrors(_ reverse: ReverseOptions?) -> [String] {
         guard let reverse else { return ["missing reverse options"] }
         var errors: [String] = []
-        errors += reverse.tls.validationErrors(upstreams: reverse.upstreams)
-        if reverse.upstreams.isEmpty && reverse.staticRoot == nil && reverse.tls.redirectOnly == nil {
+        errors += reverse.tls.validationErrors(upstreams: reverse.upstreams + reverse.sites.flatMap { $0.routes.flatMap(\.upstreams) })
+        if reverse.sites.isEmpty && reverse.upstreams.isEmpty && reverse.staticRoot == nil && reverse.tls.redirectOnly == nil {
             errors.append("needs at least one upstream, or a static directory")
         }
+        errors += siteErrors(reverse)
         if reverse.lb == .hash && reverse.hashKey == nil {
             errors.append("lb 'hash' needs a hash key (header:NAME, cookie:NAME, query:NAME or path)")
         }
@@ -122,7 +123,7 @@ extension Configuration {
         if let path = reverse.healthCheckPath, !path.hasPrefix("/") {
             errors.append("health-check path must start with '/', not '\(path)'")
         }
-        if reverse.healthCheckPath != nil && reverse.upstreams.isEmpty {
+        if reverse.healthCheckPath != nil && reverse.upstreams.isEmpty && reverse.sites.isEmpty {
             errors.append("health-check needs upstreams")
         }
         if reverse.healthInterval <= .zero { errors.append("health-interval must be above 0") }
