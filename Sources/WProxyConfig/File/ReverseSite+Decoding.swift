@@ -77,7 +77,6 @@ extension ReverseRoute {
     static func decode(_ reader: inout TableReader, defaults: ReverseOptions) -> ReverseRoute? {
         guard reader.has("path") else {
             reader.issues.add(line: reader.line, "\(reader.path): missing 'path'")
-            reader.reportUnknownKeys()
             return nil
         }
         guard let path = reader.string("path") else {
