@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "WProxyTLS",
             dependencies: [
-                "WProxyConfig", "WProxyCore",
+                "WProxyConfig", "WProxyCore", "WProxyProtocols",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -173,7 +173,8 @@ let package = Package(
         .target(
             name: "WProxyRuntime",
             dependencies: [
-                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS", "WProxyTransparent", "WProxyReverse", "WProxyTLS", "WProxyACME",
+                "WProxyCore", "WProxyConfig", "WProxyTCP", "WProxyForward", "WProxySOCKS", "WProxyTransparent", "WProxyReverse",
+                "WProxyTLS", "WProxyACME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -202,6 +203,7 @@ let package = Package(
             name: "WProxyHTTPTests",
             dependencies: [
                 "WProxyHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -186,9 +186,9 @@ _wproxy() {
 
 _wproxy_reverse() {
     repeating_flags=()
-    non_repeating_flags=(--upstream-host --version -h --help)
-    repeating_options=(--listen --upstream-proxy --upstream)
-    non_repeating_options=(--workers --max-connections --connect-timeout --idle-timeout --drain-timeout --access-log --metrics --log-level --log-format --user --lb --hash-key --health-check --health-interval --retries --upstream-timeout --header-timeout --max-header-size --max-uri-size --max-body --static)
+    non_repeating_flags=(--upstream-host --tls-self-signed --upstream-insecure --version -h --help)
+    repeating_options=(--listen --upstream-proxy --upstream --tls-cert --tls-key --acme)
+    non_repeating_options=(--workers --max-connections --connect-timeout --idle-timeout --drain-timeout --access-log --metrics --log-level --log-format --user --lb --hash-key --health-check --health-interval --retries --upstream-timeout --header-timeout --max-header-size --max-uri-size --max-body --static --acme-email --acme-directory --acme-ca --acme-storage --redirect-http --h2-max-streams --upstream-ca)
     __wproxy_offer_flags_options 0
 
     # Offer option value completions
@@ -263,6 +263,36 @@ _wproxy_reverse() {
         return
         ;;
     '--static')
+        return
+        ;;
+    '--tls-cert')
+        return
+        ;;
+    '--tls-key')
+        return
+        ;;
+    '--acme')
+        return
+        ;;
+    '--acme-email')
+        return
+        ;;
+    '--acme-directory')
+        return
+        ;;
+    '--acme-ca')
+        return
+        ;;
+    '--acme-storage')
+        return
+        ;;
+    '--redirect-http')
+        return
+        ;;
+    '--h2-max-streams')
+        return
+        ;;
+    '--upstream-ca')
         return
         ;;
     esac

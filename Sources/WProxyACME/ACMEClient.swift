@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOHTTP1
 import SwiftASN1
+import WProxyTLS
 import X509
 
 /// The RFC 8555 conversation for one certificate: account, order, HTTP-01 authorizations, CSR,
@@ -13,6 +14,9 @@ actor ACMEClient {
     private let accountKey: ACMEAccountKey
     private let email: String?
     private let challenges: ACMEChallengeStore
+    private let alpnChallenges: TLSALPNChallenges?
+    /// Use HTTP-01 when offered (a --redirect-http listener answers it); else TLS-ALPN-01 first.
+    private let preferHTTP01: Bool
     private let logger: Logger
     private var directory: [String: Any]?
     private var nonce: String?
@@ -21,7 +25,9 @@ actor ACMEClient {
     var pollInterval: Duration = .milliseconds(500)
 
     init(http: ACMEHTTPClient, directoryURL: String, accountKey: ACMEAccountKey, email: String?,
-         challenges: ACMEChallengeStore, logger: Logger) {
+         challenges: ACMEChallengeStore, alpnChallenges: TLSALPNChallenges?, preferHTTP01: Bool, logger: Logger) {
+        self.alpnChallenges = alpnChallenges
+        self.preferHTTP01 = preferHTTP01
         self.http = http
         self.directoryURL = directoryURL
         self.accountKey = accountKey
@@ -75,12 +81,23 @@ actor ACMEClient {
         if authorization["status"] as? String == "valid" { return }
         let identifier = (authorization["identifier"] as? [String: Any])?["value"] as? String ?? "?"
         let challenges = authorization["challenges"] as? [[String: Any]] ?? []
-        guard let challenge = challenges.first(where: { $0["type"] as? String == "http-01" }),
-            let token = challenge["token"] as? String, let challengeURL = challenge["url"] as? String
-        else { throw ACMEError("no http-01 challenge offered for \(identifier)") }
-        self.challenges.set(token, "\(token).\(accountKey.thumbprint)")
-        defer { self.challenges.remove(token) }
-        logger.info("ACME: answering the http-01 challenge for \(identifier)")
+        let http01 = challenges.first { $0["type"] as? String == "http-01" }
+        let tlsALPN01 = alpnChallenges == nil ? nil : challenges.first { $0["type"] as? String == "tls-alpn-01" }
+        guard let challenge = preferHTTP01 ? (http01 ?? tlsALPN01) : (tlsALPN01 ?? http01),
+            let type = challenge["type"] as? String, let token = challenge["token"] as? String,
+            let challengeURL = challenge["url"] as? String
+        else { throw ACMEError("no http-01 or tls-alpn-01 challenge offered for \(identifier)") }
+        let keyAuthorization = "\(token).\(accountKey.thumbprint)"
+        if type == "tls-alpn-01", let alpnChallenges {
+            try alpnChallenges.set(domain: identifier, keyAuthorization: keyAuthorization)
+        } else {
+            self.challenges.set(token, keyAuthorization)
+        }
+        defer {
+            self.challenges.remove(token)
+            alpnChallenges?.remove(domain: identifier)
+        }
+        logger.info("ACME: answering the \(type) challenge for \(identifier)")
         _ = try await post(challengeURL, payload: "{}")
         let final = try await poll(url, what: "authorization for \(identifier)", until: ["valid"])
         _ = final

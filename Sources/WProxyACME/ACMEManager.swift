@@ -21,6 +21,9 @@ package final class ACMEManager: Sendable {
     package let contexts: ServerTLSContextBox
     let storage: ACMEStorage
     let logger: Logger
+    /// TLS-ALPN-01 answers, for the listener's acceptor to consult.
+    package let alpnChallenges = TLSALPNChallenges()
+    let preferHTTP01: Bool
     private let state: Mutex<State>
 
     struct State {
@@ -31,8 +34,11 @@ package final class ACMEManager: Sendable {
     static let firstBackoff: Duration = .seconds(60)
     static let maxBackoff: Duration = .seconds(3600)
 
-    package init(options: ACMEOptions, logger: Logger) throws(TLSSetupError) {
+    /// - Parameter preferHTTP01: a `--redirect-http` listener answers HTTP-01; without one TLS-ALPN-01
+    ///   on the TLS listener itself is used (the CA then connects to port 443 of each domain).
+    package init(options: ACMEOptions, preferHTTP01: Bool, logger: Logger) throws(TLSSetupError) {
         self.options = options
+        self.preferHTTP01 = preferHTTP01
         self.logger = logger
         storage = ACMEStorage(options: options)
         try storage.prepare()
@@ -76,6 +82,16 @@ package final class ACMEManager: Sendable {
 
     /// Orders, stores and installs a new certificate.
     func renew(group: any EventLoopGroup) async throws {
+        let client = try makeClient(group: group)
+        logger.info("ACME: ordering a certificate for \(options.domains.joined(separator: ", ")) from \(options.directory)")
+        let key = P256.Signing.PrivateKey()
+        let pem = try await client.issue(domains: options.domains, certificateKey: key)
+        try install(pem: pem, key: key)
+    }
+
+    // Kept synchronous: the lock and file work stay out of the async function (whose coroutine
+    // splitting crashed the 6.3 compiler in release builds with them inline).
+    private func makeClient(group: any EventLoopGroup) throws -> ACMEClient {
         let accountKey: ACMEAccountKey
         if let pem = storage.read(storage.accountKeyPath) {
             accountKey = try ACMEAccountKey(pem: pem)
@@ -84,12 +100,12 @@ package final class ACMEManager: Sendable {
             try storage.write(accountKey.pem, to: storage.accountKeyPath)
         }
         let http = try ACMEHTTPClient(group: group, caFile: options.caFile)
-        let client = ACMEClient(
+        return ACMEClient(
             http: http, directoryURL: options.directory, accountKey: accountKey, email: options.email,
-            challenges: .shared, logger: logger)
-        logger.info("ACME: ordering a certificate for \(options.domains.joined(separator: ", ")) from \(options.directory)")
-        let key = P256.Signing.PrivateKey()
-        let pem = try await client.issue(domains: options.domains, certificateKey: key)
+            challenges: .shared, alpnChallenges: alpnChallenges, preferHTTP01: preferHTTP01, logger: logger)
+    }
+
+    private func install(pem: String, key: P256.Signing.PrivateKey) throws {
         let certificate = try Self.certificate(pem: pem, keyPEM: key.pemRepresentation)
         try storage.write(key.pemRepresentation, to: storage.keyPath)
         try storage.write(pem, to: storage.certificatePath)

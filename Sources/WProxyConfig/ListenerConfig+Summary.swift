@@ -26,6 +26,7 @@ extension ListenerConfig {
                 line += reverse.sites.isEmpty
                     ? Self.routeSummary(sites[0].routes[0])
                     : ", \(sites.count) site\(sites.count == 1 ? "" : "s"), \(routes) route\(routes == 1 ? "" : "s")"
+                line += reverse.tls.summary
             }
         }
         if !upstreamProxies.isEmpty { line += " via \(upstreamProxies.map(\.description).joined(separator: ">"))" }

@@ -44,7 +44,6 @@ extension HTTP1ProxyHandler {
             close()  // slow or idle client: no response is owed
         case .awaitingResponse:
             if requestEnded {
-                phases.upstreamResult(peer!, success: true)  // it answered the connect: not a health failure
                 respondLocally(.gatewayTimeout, "upstream \(peer?.name ?? "") did not respond in time", close: false)
             } else {
                 responseStatus = 408

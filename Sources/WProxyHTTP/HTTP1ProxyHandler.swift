@@ -151,12 +151,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        switch phase {
-        case .upgraded, .closed:
-            return
-        default:
-            break
-        }
+        if case .closed = phase { return }
+        // (While switching protocols, bytes are kept too: they go to the upstream with the join.)
         if inbound == nil {
             inbound = buffer
         } else {

@@ -16,9 +16,11 @@ extension ModeFactory {
         let handshakeTimeout = TimeAmount(listener.reverse?.headerTimeout ?? .seconds(10))
         if let acme = server.acme {
             do {
-                let manager = try ACMEManager(options: acme, logger: logger)
+                let manager = try ACMEManager(
+                    options: acme, preferHTTP01: listener.reverse?.tls.redirectHTTP != nil, logger: logger)
                 let acceptor = TLSServerAcceptor(
-                    application: proxy, contexts: manager.contexts, handshakeTimeout: handshakeTimeout, logger: logger)
+                    application: proxy, contexts: manager.contexts, handshakeTimeout: handshakeTimeout, logger: logger,
+                    alpnChallenges: manager.alpnChallenges)
                 return ModeInstance(acceptor: acceptor, services: { group in
                     proxy.services(eventLoopGroup: group) + [ACMEService(manager: manager, group: group)]
                 })

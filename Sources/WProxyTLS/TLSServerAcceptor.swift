@@ -20,11 +20,14 @@ package final class TLSServerAcceptor: ConnectionAcceptor {
     let logger: Logger
     /// The generated certificate of `--tls-self-signed`, kept so a reload does not change it.
     package let selfSigned: ServerCertificate?
+    /// ACME listeners: TLS-ALPN-01 challenge answers (connections then pass a ClientHello sniffer first).
+    package let alpnChallenges: TLSALPNChallenges?
 
     package init(
         application: any TLSApplication, contexts: ServerTLSContextBox, handshakeTimeout: TimeAmount, logger: Logger,
-        selfSigned: ServerCertificate? = nil
+        selfSigned: ServerCertificate? = nil, alpnChallenges: TLSALPNChallenges? = nil
     ) {
+        self.alpnChallenges = alpnChallenges
         self.application = application
         self.contexts = contexts
         self.handshakeTimeout = handshakeTimeout
@@ -33,8 +36,11 @@ package final class TLSServerAcceptor: ConnectionAcceptor {
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
-        let tls = NIOSSLServerHandler(context: contexts.current)
-        try channel.pipeline.syncOperations.addHandler(tls)
+        if let alpnChallenges {
+            try channel.pipeline.syncOperations.addHandler(TLSALPNChallengeSniffer(challenges: alpnChallenges, contexts: contexts))
+        } else {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: contexts.current))
+        }
         try channel.pipeline.syncOperations.addHandler(
             TLSHandshakeHandler(application: application, timeout: handshakeTimeout, logger: logger))
     }

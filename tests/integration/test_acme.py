@@ -29,10 +29,11 @@ class Pebble:
         self.ca = os.path.join(directory, "ca.pem")
         self.port, self.management, self.dns, self.challenge_management = (free_port() for _ in range(4))
         self.http_port = free_port()  # where Pebble validates HTTP-01: wproxy's --redirect-http
+        self.tls_port = free_port()  # where Pebble validates TLS-ALPN-01: wproxy's TLS listener
         config = {"pebble": {
             "listenAddress": f"127.0.0.1:{self.port}", "managementListenAddress": f"127.0.0.1:{self.management}",
             "certificate": self.tls_cert, "privateKey": self.tls_key, "httpPort": self.http_port,
-            "tlsPort": free_port(), "ocspResponderURL": "", "externalAccountBindingRequired": False}}
+            "tlsPort": self.tls_port, "ocspResponderURL": "", "externalAccountBindingRequired": False}}
         with open(os.path.join(directory, "pebble.json"), "w") as f:
             json.dump(config, f)
         self.dns_proc = subprocess.Popen(
@@ -93,8 +94,8 @@ def upstream():
     server.close()
 
 
-def acme_proxy(wproxy, pebble, upstream, storage, *extra, redirect=True):
-    args = ["reverse", "--listen", "127.0.0.1:0", "--upstream", upstream.url, "--acme", DOMAIN,
+def acme_proxy(wproxy, pebble, upstream, storage, *extra, redirect=True, listen="127.0.0.1:0"):
+    args = ["reverse", "--listen", listen, "--upstream", upstream.url, "--acme", DOMAIN,
             "--acme-email", "ops@wproxy.test", "--acme-directory", pebble.directory_url, "--acme-ca", pebble.ca,
             "--acme-storage", storage]
     if redirect:
@@ -171,3 +172,21 @@ def test_acme_failure_keeps_serving_the_placeholder(wproxy, pebble, upstream, tm
                           capture_output=True, timeout=10).stdout.decode()
     assert "wproxy self-signed" in text
     assert http_get(sock, "/status", host=DOMAIN)[0] == 200
+
+
+def test_acme_tls_alpn_01_on_the_tls_listener(wproxy, pebble, upstream, tmp_path):
+    # No --redirect-http: the challenge is answered on the TLS listener itself (RFC 8737), which
+    # must then be where the CA connects (Pebble's tlsPort, port 443 in production).
+    proxy = acme_proxy(wproxy, pebble, upstream, str(tmp_path / "acme"), redirect=False,
+                       listen=f"127.0.0.1:{pebble.tls_port}")
+    proxy.wait_for_output(lambda l: "answering the tls-alpn-01 challenge" in l, stream="stderr", timeout=30)
+    proxy.wait_for_output(lambda l: "new certificate for wproxy.test installed" in l, stream="stderr", timeout=60)
+    sock = verified(proxy.port, pebble.root)
+    assert http_get(sock, "/status", host=DOMAIN)[0] == 200
+    assert sock.selected_alpn_protocol() is None
+    # An ordinary client offering acme-tls/1 with no challenge pending gets the normal certificate.
+    context = ssl.create_default_context(cafile=pebble.root)
+    context.set_alpn_protocols(["acme-tls/1", "http/1.1"])
+    other = context.wrap_socket(socket.create_connection(("127.0.0.1", proxy.port), timeout=5), server_hostname=DOMAIN)
+    assert other.selected_alpn_protocol() == "http/1.1"
+    other.close()

@@ -128,6 +128,17 @@ extension ReverseTLSSettings {
     }
 }
 
+extension ReverseTLSSettings {
+    /// The TLS part of a listener's `wproxy check` line.
+    var summary: String {
+        if redirectOnly != nil { return ", redirects to https (and answers ACME http-01)" }
+        guard let server else { return "" }
+        if server.selfSigned { return ", https (self-signed)" }
+        if let acme = server.acme { return ", https (acme: \(acme.domains.joined(separator: ", ")))" }
+        return ", https (\(server.certificates.count) certificate\(server.certificates.count == 1 ? "" : "s"))"
+    }
+}
+
 extension Configuration {
     /// Adds the plain listener of every reverse listener that has `--redirect-http`, after all the
     /// configured ones (so listener indices, used for file:line in errors, stay as written).
