@@ -76,7 +76,7 @@ extension ListenerConfig {
                 errors.append(refusal)
             }
         case .reverse:
-            return reverseValidationErrors()
+            errors += Configuration.reverseErrors(reverse)
         case .transparent:
             break
         }
@@ -104,15 +104,16 @@ extension Configuration {
     }
 }
 
-extension ListenerConfig {
-    /// The `reverse` block of validation.
-    func reverseValidationErrors() -> [String] {
+extension Configuration {
+    /// The `reverse` block of validation (kept apart so each mode's checks stay in one place).
+    static func reverseErrors(_ reverse: ReverseOptions?) -> [String] {
         guard let reverse else { return ["missing reverse options"] }
         var errors: [String] = []
-        errors += reverse.tls.validationErrors(upstreams: reverse.upstreams)
-        if reverse.upstreams.isEmpty && reverse.staticRoot == nil && reverse.tls.redirectOnly == nil {
+        errors += reverse.tls.validationErrors(upstreams: reverse.upstreams + reverse.sites.flatMap { $0.routes.flatMap(\.upstreams) })
+        if reverse.sites.isEmpty && reverse.upstreams.isEmpty && reverse.staticRoot == nil && reverse.tls.redirectOnly == nil {
             errors.append("needs at least one upstream, or a static directory")
         }
+        errors += siteErrors(reverse)
         if reverse.lb == .hash && reverse.hashKey == nil {
             errors.append("lb 'hash' needs a hash key (header:NAME, cookie:NAME, query:NAME or path)")
         }
@@ -122,7 +123,7 @@ extension ListenerConfig {
         if let path = reverse.healthCheckPath, !path.hasPrefix("/") {
             errors.append("health-check path must start with '/', not '\(path)'")
         }
-        if reverse.healthCheckPath != nil && reverse.upstreams.isEmpty {
+        if reverse.healthCheckPath != nil && reverse.upstreams.isEmpty && reverse.sites.isEmpty {
             errors.append("health-check needs upstreams")
         }
         if reverse.healthInterval <= .zero { errors.append("health-interval must be above 0") }

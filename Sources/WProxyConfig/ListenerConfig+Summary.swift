@@ -20,8 +20,14 @@ extension ListenerConfig {
                 line += Self.accessSummary(auth: forward.auth.count, allow: forward.allow.count, deny: forward.denyDest.count)
             }
         case .reverse:
-            if let reverse { line += reverse.tls.summary }
-            break
+            if let reverse {
+                let sites = reverse.effectiveSites
+                let routes = sites.reduce(0) { $0 + $1.routes.count }
+                line += reverse.sites.isEmpty
+                    ? Self.routeSummary(sites[0].routes[0])
+                    : ", \(sites.count) site\(sites.count == 1 ? "" : "s"), \(routes) route\(routes == 1 ? "" : "s")"
+                line += reverse.tls.summary
+            }
         }
         if !upstreamProxies.isEmpty { line += " via \(upstreamProxies.map(\.description).joined(separator: ">"))" }
         return line
@@ -33,5 +39,17 @@ extension ListenerConfig {
         if allow > 0 { parts.append("\(allow) allowed networks") }
         if deny > 0 { parts.append("\(deny) denied destinations") }
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+}
+
+extension ListenerConfig {
+    /// ` -> up1, up2 (lb)` and/or ` + static DIR` for a listener without sites.
+    static func routeSummary(_ route: ReverseRoute) -> String {
+        var text = ""
+        if !route.upstreams.isEmpty {
+            text += " -> \(route.upstreams.map(\.description).joined(separator: ", ")) (\(route.lb.rawValue))"
+        }
+        if let root = route.staticRoot { text += " + static \(root)" }
+        return text
     }
 }

@@ -24,6 +24,8 @@ package struct ReverseOptions: Sendable {
     package var upstreamHost: Bool = false
     /// HTTPS serving, HTTP/2 and upstream TLS (the TLS layer's options).
     package var tls = ReverseTLSSettings()
+    /// Virtual hosts and path routes (config file only); empty: one default site, one `/` route.
+    package var sites: [ReverseSite] = []
 
     package init() {}
 }

@@ -111,6 +111,9 @@ extension HTTP1ProxyHandler {
         }
     }
 
+    /// The current route's upstream timeout, or the listener's.
+    var upstreamTimeout: TimeAmount { peer?.policy?.upstreamTimeout ?? settings.upstreamTimeout }
+
     /// True when no request body remains unread (so the connection can stay open after an error).
     var requestEndedOrEmpty: Bool {
         if requestEnded { return true }
@@ -135,7 +138,7 @@ extension HTTP1ProxyHandler {
             case .failure(let error):
                 guard case .connecting = phase else { return }
                 phases.upstreamResult(target, success: false)
-                if attempts <= phases.retries {
+                if attempts <= target.policy?.retries ?? phases.retries {
                     chooseUpstream()
                 } else {
                     let dial = error as? DialError
@@ -161,7 +164,7 @@ extension HTTP1ProxyHandler {
         upstreamStartedAt = reused && attempts == 1 ? startedAt : .now()
         var head = allocator.buffer(capacity: request.bytes.readableBytes + 160)
         HeadWriters.writeUpstreamRequest(
-            request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
+            peer.policy?.upstreamHead(request) ?? request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
             hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
             keepUpgrade: isUpgrade, framing: requestFraming, dropExpect: expectContinue)
         connection.write(head)
@@ -172,8 +175,8 @@ extension HTTP1ProxyHandler {
             forwardBody(to: connection)
         }
         connection.flush()
-        if let deadline = timerDeadline, deadline <= upstreamStartedAt + settings.upstreamTimeout {} else {
-            armTimer(upstreamStartedAt + settings.upstreamTimeout)
+        if let deadline = timerDeadline, deadline <= upstreamStartedAt + upstreamTimeout {} else {
+            armTimer(upstreamStartedAt + upstreamTimeout)
         }
         connection.read()
         maybeReadClient()

@@ -41,7 +41,7 @@ extension HTTP1ProxyHandler {
         if case .close = clientFraming { closeAfterResponse = true }
         let keepAliveToClient = clientKeepAlive && !closeAfterResponse
         var out = allocator.buffer(capacity: head.bytes.readableBytes + 64)
-        HeadWriters.writeClientResponse(head, into: &out, framing: clientFraming, keepAlive: keepAliveToClient, clientIsHTTP10: http10)
+        HeadWriters.writeClientResponse(peer?.policy?.clientHead(head) ?? head, into: &out, framing: clientFraming, keepAlive: keepAliveToClient, clientIsHTTP10: http10)
         pendingHead = out
     }
 
@@ -135,7 +135,7 @@ extension HTTP1ProxyHandler {
                 return
             }
             phases.upstreamResult(peer, success: false)
-            if bodySent == 0 && isIdempotent && attempts <= phases.retries {
+            if bodySent == 0 && isIdempotent && attempts <= peer.policy?.retries ?? phases.retries {
                 chooseUpstream()
                 return
             }

@@ -10,7 +10,7 @@ extension HTTP1ProxyHandler {
             return idleSince + settings.idleTimeout
         case .awaitingResponse:
             // While the body is still being sent, inactivity counts; after it, the response head wait.
-            return requestEnded ? upstreamStartedAt + settings.upstreamTimeout : lastActivity + settings.idleTimeout
+            return requestEnded ? upstreamStartedAt + upstreamTimeout : lastActivity + settings.idleTimeout
         case .filtering, .connecting, .streamingResponse, .local:
             return lastActivity + settings.idleTimeout
         case .upgraded, .closed:

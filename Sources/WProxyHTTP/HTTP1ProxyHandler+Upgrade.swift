@@ -18,7 +18,7 @@ extension HTTP1ProxyHandler {
         responseStatus = 101
         upstreamDuration = .now() - upstreamStartedAt
         var out = allocator.buffer(capacity: head.bytes.readableBytes + 32)
-        HeadWriters.writeClientResponse(head, into: &out, framing: .none, keepAlive: true, clientIsHTTP10: false, keepUpgrade: true)
+        HeadWriters.writeClientResponse(peer?.policy?.clientHead(head) ?? head, into: &out, framing: .none, keepAlive: true, clientIsHTTP10: false, keepUpgrade: true)
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         phase = .upgraded
         timer?.cancel()

@@ -13,14 +13,20 @@ package struct UpstreamPeer: Sendable {
     package let hostHeader: String
     /// TLS for `https://` upstreams; nil for plain HTTP.
     package let security: (any UpstreamChannelSecurity)?
+    /// The route's own retries, timeout, prefix stripping and header edits (nil: the listener's).
+    package let policy: RoutePolicy?
 
-    package init(id: Int, host: String, port: Int, name: String, hostHeader: String, security: (any UpstreamChannelSecurity)? = nil) {
+    package init(
+        id: Int, host: String, port: Int, name: String, hostHeader: String, security: (any UpstreamChannelSecurity)? = nil,
+        policy: RoutePolicy? = nil
+    ) {
         self.id = id
         self.host = host
         self.port = port
         self.name = name
         self.hostHeader = hostHeader
         self.security = security
+        self.policy = policy
     }
 }
 

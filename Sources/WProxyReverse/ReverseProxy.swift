@@ -13,37 +13,43 @@ import WProxyLoadBalancing
 /// engine's ``ProxyPhases`` questions. Immutable; safe from every event loop.
 package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     let options: ReverseOptions
-    let group: ReverseUpstreamGroup
+    /// Sites and routes, each route with its own upstream group and static directory.
+    let router: ReverseRouter
     let settings: HTTPEngineSettings
-    let staticFiles: StaticFileServer?
     let accessLog: AccessLog?
     let logger: Logger
     let threadPool: NIOThreadPool?
     package let retries: Int
 
-    package init(listener: ListenerConfig, options: ReverseOptions, accessLog: AccessLog?, logger: Logger) throws {
+    /// - Parameter previous: the instance this one replaces on reload; upstreams still configured
+    ///   (with the same health check) keep their health state.
+    package init(
+        listener: ListenerConfig, options: ReverseOptions, accessLog: AccessLog?, logger: Logger, previous: ReverseProxy? = nil
+    ) throws {
         self.options = options
-        self.group = ReverseUpstreamGroup(upstreams: options.upstreams, policy: options.lb, security: try Self.upstreamSecurity(options))
         self.accessLog = accessLog
         self.logger = logger
         self.retries = options.retries
         var threadPool: NIOThreadPool?
         var fileIO: NonBlockingFileIO?
-        var staticFiles: StaticFileServer?
-        if let root = options.staticRoot {
+        let sites = options.effectiveSites
+        if sites.contains(where: { $0.routes.contains { $0.staticRoot != nil } }) {
             let pool = NIOThreadPool(numberOfThreads: 2)
             pool.start()
             threadPool = pool
             fileIO = NonBlockingFileIO(threadPool: pool)
-            do {
-                staticFiles = try StaticFileServer(root: root, threadPool: pool)
-            } catch {
-                try? pool.syncShutdownGracefully()
-                throw error
-            }
+        }
+        do {
+            var upstreamOptions = options
+            upstreamOptions.upstreams = sites.flatMap { $0.routes.flatMap(\.upstreams) }
+            router = try ReverseRouter(
+                options: options, security: try Self.upstreamSecurity(upstreamOptions), previous: previous?.router,
+                makeStatic: { root in try StaticFileServer(root: root, threadPool: threadPool!) })
+        } catch {
+            try? threadPool?.syncShutdownGracefully()
+            throw error
         }
         self.threadPool = threadPool
-        self.staticFiles = staticFiles
         settings = HTTPEngineSettings(
             headerTimeout: TimeAmount(options.headerTimeout), idleTimeout: TimeAmount(listener.httpIdleTimeout),
             upstreamTimeout: TimeAmount(options.upstreamTimeout), tunnelIdleTimeout: TimeAmount(listener.tunnelIdleTimeout),
@@ -58,16 +64,30 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     // MARK: ProxyPhases
 
     package func requestFilter(_ head: RawRequestHead, eventLoop: any EventLoop) -> RequestFilterDecision {
-        guard let staticFiles else { return .proxy }
-        return .local(staticFiles.lookup(head, eventLoop: eventLoop))
+        guard let route = router.route(for: head) else {
+            let answer = ErrorResponse(.notFound, "no site for this host", close: false)
+            return .local(eventLoop.makeSucceededFuture(LocalResponse(head: answer.head, body: .buffer(answer.body))))
+        }
+        guard let staticFiles = route.staticFiles else { return .proxy }
+        let stripped = route.policy.stripPrefix.map { head.rewritten(target: RoutePolicy.strip($0, from: head.uri), edits: HeaderEdits()) }
+        let lookup = staticFiles.lookup(stripped ?? head, eventLoop: eventLoop)
+        let edits = route.policy.responseEdits
+        guard !edits.isEmpty else { return .local(lookup) }
+        return .local(lookup.map { response in
+            guard var response else { return nil }
+            edits.apply(to: &response.head.headers)
+            return response
+        })
     }
 
     package func upstreamPeer(_ head: RawRequestHead, clientAddress: SocketAddress?, tried: TriedUpstreams) -> PeerDecision {
+        guard let route = router.route(for: head) else { return .noUpstreams }
+        let group = route.group
         guard !group.peers.isEmpty else { return .noUpstreams }
         let key: SelectionKey
-        switch options.lb {
+        switch route.config.lb {
         case .hash:
-            key = options.hashKey.map { HashKeyExtractor.key($0, head: head) } ?? .none
+            key = route.config.hashKey.map { HashKeyExtractor.key($0, head: head) } ?? .none
         case .ipHash:
             key = Self.addressKey(clientAddress)
         case .roundRobin, .leastConn, .random, .p2c:
@@ -83,7 +103,8 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     }
 
     package func upstreamResult(_ peer: UpstreamPeer, success: Bool) {
-        if let transition = group.health.record(peer.id, success: success) {
+        guard let group = router.route(of: peer)?.group else { return }
+        if let transition = group.health.record(peer.id - group.firstID, success: success) {
             ListenerMetrics.setUpstreamHealthy(peer.name, transition == .becameHealthy)
             switch transition {
             case .becameHealthy: logger.notice("upstream \(peer.name) is healthy again")
@@ -93,10 +114,11 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     }
 
     package func requestAssigned(_ peer: UpstreamPeer, active: Bool) {
+        guard let group = router.route(of: peer)?.group else { return }
         if active {
-            group.counts.opened(peer.id)
+            group.counts.opened(peer.id - group.firstID)
         } else {
-            group.counts.closed(peer.id)
+            group.counts.closed(peer.id - group.firstID)
         }
     }
 
@@ -124,19 +146,28 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
 
     /// Background work this listener needs (active health checks; the static thread pool's stop).
     package func services(eventLoopGroup: any EventLoopGroup) -> [any Service] {
-        for peer in group.peers { ListenerMetrics.setUpstreamHealthy(peer.name, group.health.isHealthy(peer.id)) }
         var services: [any Service] = []
         if let threadPool { services.append(ThreadPoolService(pool: threadPool)) }
-        guard let path = options.healthCheckPath, !group.peers.isEmpty else { return services }
+        for route in router.allRoutes {
+            let group = route.group
+            for peer in group.peers { ListenerMetrics.setUpstreamHealthy(peer.name, group.health.isHealthy(peer.id - group.firstID)) }
+            guard let path = route.config.healthCheckPath, !group.peers.isEmpty else { continue }
+            services.append(healthCheckService(route: route, path: path, eventLoopGroup: eventLoopGroup))
+        }
+        return services
+    }
+
+    private func healthCheckService(route: RouteRuntime, path: String, eventLoopGroup: any EventLoopGroup) -> HealthCheckService {
         let logger = self.logger
+        let group = route.group
         let peers = group.peers
-        let probeTimeout = TimeAmount(min(options.upstreamTimeout, .seconds(10))) + settings.dialer.connectTimeout
+        let probeTimeout = TimeAmount(min(route.config.upstreamTimeout, .seconds(10))) + settings.dialer.connectTimeout
         let checker = HealthChecker(
             backends: group.backends,
             table: group.health,
             probe: HTTPHealthProbe(
                 peers: peers, path: path, dialer: settings.dialer, timeout: probeTimeout, eventLoopGroup: eventLoopGroup),
-            interval: options.healthInterval,
+            interval: route.config.healthInterval,
             clock: ContinuousClock(),
             onTransition: { backend, transition in
                 let name = peers[backend.id].name
@@ -147,8 +178,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
                 }
             }
         )
-        services.append(HealthCheckService(checker: checker))
-        return services
+        return HealthCheckService(checker: checker)
     }
 }
 

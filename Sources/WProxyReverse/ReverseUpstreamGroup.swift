@@ -12,13 +12,20 @@ final class ReverseUpstreamGroup: Sendable {
     let selector: BackendSelector
     let health: HealthTable
     let counts: ConnectionCounts
+    /// The peer id of upstream 0: a listener with several routes numbers all its peers in one
+    /// sequence (the connection pool is keyed by peer id); backends keep local ids from 0.
+    let firstID: Int
 
-    init(upstreams: [HTTPUpstream], policy: BalancePolicyName, security: (any UpstreamChannelSecurity)? = nil) {
+    init(
+        upstreams: [HTTPUpstream], policy: BalancePolicyName, security: (any UpstreamChannelSecurity)? = nil,
+        firstID: Int = 0, route: RoutePolicy? = nil
+    ) {
         self.upstreams = upstreams
+        self.firstID = firstID
         peers = upstreams.enumerated().map { index, upstream in
             UpstreamPeer(
-                id: index, host: upstream.address.host, port: upstream.address.port, name: upstream.description,
-                hostHeader: upstream.hostHeader, security: upstream.scheme == .https ? security : nil)
+                id: firstID + index, host: upstream.address.host, port: upstream.address.port, name: upstream.description,
+                hostHeader: upstream.hostHeader, security: upstream.scheme == .https ? security : nil, policy: route)
         }
         let backends = upstreams.enumerated().map { index, upstream in
             Backend(id: index, name: upstream.description, weight: upstream.weight, backup: upstream.backup)
@@ -34,7 +41,7 @@ final class ReverseUpstreamGroup: Sendable {
     /// The next upstream for a request: healthy and not tried yet; when every candidate was tried
     /// and there is only one upstream, that one again (SPEC `--retries`).
     func pick(key: SelectionKey, tried: TriedUpstreams) -> Backend? {
-        if let backend = selector.select(key: key, accept: { health.isHealthy($0.id) && !tried.contains($0.id) }) {
+        if let backend = selector.select(key: key, accept: { health.isHealthy($0.id) && !tried.contains(firstID + $0.id) }) {
             return backend
         }
         if backends.count == 1, !tried.isEmpty, health.isHealthy(0) {

@@ -49,7 +49,9 @@ enum ModeFactory {
             }
             let proxy: ReverseProxy
             do {
-                proxy = try ReverseProxy(listener: listener, options: options, accessLog: accessLog, logger: logger)
+                proxy = try ReverseProxy(
+                    listener: listener, options: options, accessLog: accessLog, logger: logger,
+                    previous: previous as? ReverseProxy ?? (previous as? TLSServerAcceptor)?.application as? ReverseProxy)
             } catch {
                 throw RuntimeError("\(error)")
             }

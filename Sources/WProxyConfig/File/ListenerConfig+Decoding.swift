@@ -39,8 +39,9 @@ extension ListenerConfig {
         case .forward:
             listener.forward = ForwardOptions.decode(&reader)
         case .reverse:
-            listener.reverse = ReverseOptions.decode(&reader)
-            break
+            var reverse = ReverseOptions.decode(&reader)
+            reverse.sites = ReverseSite.decodeSites(&reader, defaults: reverse)
+            listener.reverse = reverse
         }
         reader.reportUnknownKeys()
         return listener
