@@ -48,22 +48,14 @@ struct ForwardCommand: AsyncParsableCommand {
     func configuration() throws -> Configuration {
         var (global, listener) = try common.apply(mode: .forward, defaultListen: "127.0.0.1:3128")
         var options = ForwardOptions()
-        options.auth = try auth.map { try parseFlag("--auth", $0, Credential.init(parsing:)) }
-        if let authFile {
-            options.auth += try parseFlag("--auth-file", authFile, Credential.load(file:))
-        }
-        options.allow = try allow.map { try parseFlag("--allow", $0, CIDR.init(parsing:)) }
-        options.denyDest = try denyDest.map { try parseFlag("--deny-dest", $0, DestinationRule.init(parsing:)) }
+        let access = try AccessFlags(auth: auth, authFile: authFile, allow: allow, denyDest: denyDest)
+        (options.auth, options.allow, options.denyDest) = (access.auth, access.allow, access.denyDest)
         guard (0...10000).contains(originPoolSize) else {
             throw ValidationError("--origin-pool-size: must be from 0 to 10000, not \(originPoolSize)")
         }
         options.originPoolSize = originPoolSize
         options.originIdleTimeout = try parsePositive("--origin-idle-timeout", originIdleTimeout)
-        if let refusal = Configuration.openProxyRefusal(
-            listen: listener.listen, hasAuth: !options.auth.isEmpty, hasAllow: !options.allow.isEmpty)
-        {
-            throw ValidationError(refusal)
-        }
+        try access.refuseOpenProxy(on: listener.listen)
         listener.forward = options
         return Configuration(global: global, listeners: [listener])
     }

@@ -42,18 +42,10 @@ struct SOCKSCommand: AsyncParsableCommand {
     func configuration() throws -> Configuration {
         var (global, listener) = try common.apply(mode: .socks, defaultListen: "127.0.0.1:1080")
         var options = SOCKSOptions()
-        options.auth = try auth.map { try parseFlag("--auth", $0, Credential.init(parsing:)) }
-        if let authFile {
-            options.auth += try parseFlag("--auth-file", authFile, Credential.load(file:))
-        }
-        options.allow = try allow.map { try parseFlag("--allow", $0, CIDR.init(parsing:)) }
-        options.denyDest = try denyDest.map { try parseFlag("--deny-dest", $0, DestinationRule.init(parsing:)) }
+        let access = try AccessFlags(auth: auth, authFile: authFile, allow: allow, denyDest: denyDest)
+        (options.auth, options.allow, options.denyDest) = (access.auth, access.allow, access.denyDest)
         options.handshakeTimeout = try parsePositive("--handshake-timeout", handshakeTimeout)
-        if let refusal = Configuration.openProxyRefusal(
-            listen: listener.listen, hasAuth: !options.auth.isEmpty, hasAllow: !options.allow.isEmpty)
-        {
-            throw ValidationError(refusal)
-        }
+        try access.refuseOpenProxy(on: listener.listen)
         listener.socks = options
         return Configuration(global: global, listeners: [listener])
     }
