@@ -6,6 +6,10 @@ import Synchronization
 package final class ConnectionTracker: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        /// Tunnels handed to the tunnel engine, by id, with how to close each one.
+        var tunnels: [Int: @Sendable () -> Void] = [:]
+        var nextTunnelID = 0
+        var open: Int { channels.count + tunnels.count }
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -24,12 +28,12 @@ package final class ConnectionTracker: Sendable {
         set { limitValue.store(newValue, ordering: .relaxed) }
     }
 
-    package var count: Int { state.withLock { $0.channels.count } }
+    package var count: Int { state.withLock { $0.open } }
 
     /// Registers a new connection; false (and nothing registered) when the limit is reached.
     package func admit(_ channel: any Channel) -> Bool {
         let admitted = state.withLock { state -> Bool in
-            guard state.channels.count < limitValue.load(ordering: .relaxed) else { return false }
+            guard state.open < limitValue.load(ordering: .relaxed) else { return false }
             state.channels[ObjectIdentifier(channel)] = channel
             return true
         }
@@ -41,21 +45,48 @@ package final class ConnectionTracker: Sendable {
     }
 
     private func remove(_ channel: any Channel) {
-        metrics?.connectionClosed()
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.channels.removeValue(forKey: ObjectIdentifier(channel))
-            guard state.channels.isEmpty else { return [] }
-            defer { state.drainWaiters = [] }
-            return state.drainWaiters
+        let (removed, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            // Absent when the connection was handed to the tunnel engine: it is counted there now.
+            guard state.channels.removeValue(forKey: ObjectIdentifier(channel)) != nil else { return (false, []) }
+            return (true, Self.takeWaitersIfEmpty(&state))
         }
+        if removed { metrics?.connectionClosed() }
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// Moves a connection's entry from its channel (about to close) to an engine tunnel, which
+    /// stays counted until `tunnelEnded` and is closed by `closeAll` through `close`.
+    /// Nil when the channel is not tracked (it already closed).
+    package func handOff(_ channel: any Channel, close: @escaping @Sendable () -> Void) -> Int? {
+        state.withLock { state -> Int? in
+            guard state.channels.removeValue(forKey: ObjectIdentifier(channel)) != nil else { return nil }
+            state.nextTunnelID &+= 1
+            state.tunnels[state.nextTunnelID] = close
+            return state.nextTunnelID
+        }
+    }
+
+    /// Any thread: a handed-off tunnel has ended.
+    package func tunnelEnded(_ id: Int) {
+        let (removed, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard state.tunnels.removeValue(forKey: id) != nil else { return (false, []) }
+            return (true, Self.takeWaitersIfEmpty(&state))
+        }
+        if removed { metrics?.connectionClosed() }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private static func takeWaitersIfEmpty(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        guard state.open == 0 else { return [] }
+        defer { state.drainWaiters = [] }
+        return state.drainWaiters
     }
 
     /// Returns once no connection is open.
     package func waitUntilEmpty() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
-                if state.channels.isEmpty { return true }
+                if state.open == 0 { return true }
                 state.drainWaiters.append(continuation)
                 return false
             }
@@ -77,7 +108,8 @@ package final class ConnectionTracker: Sendable {
 
     /// Closes every connection still open.
     package func closeAll() {
-        let channels = state.withLock { Array($0.channels.values) }
+        let (channels, tunnels) = state.withLock { (Array($0.channels.values), Array($0.tunnels.values)) }
         for channel in channels { channel.close(promise: nil) }
+        for close in tunnels { close() }
     }
 }

@@ -67,7 +67,7 @@ package final class Listener: Sendable {
                             channel.close(promise: nil)
                             return
                         }
-                        try box.current.initializeConnection(channel)
+                        try box.current.initializeConnection(channel, tracker: tracker)
                     }
                 }
             guard let transparentOption else { return bootstrap }

@@ -144,7 +144,8 @@ extension ForwardHandler {
             status: status, started: started, bytesDownBefore: bytesDown)
         do {
             try Relay.join(
-                client: client, upstream: upstream, initialUpstreamData: clientBytes, idleTimeout: proxy.tunnelIdleTimeout
+                client: client, upstream: upstream, initialUpstreamData: clientBytes, idleTimeout: proxy.tunnelIdleTimeout,
+                handoff: handoff
             ) { result in
                 record?.log(result)
             }

@@ -40,6 +40,7 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     let proxy: ForwardProxy
+    let handoff: TunnelHandoff?
     let pool: OriginPool
     let clientAllowed: Bool
     let requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>
@@ -95,8 +96,10 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         proxy: ForwardProxy, pool: OriginPool, clientAllowed: Bool,
-        requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>, responseEncoder: HTTPResponseEncoder
+        requestDecoder: ByteToMessageHandler<HTTPRequestDecoder>, responseEncoder: HTTPResponseEncoder,
+        handoff: TunnelHandoff?
     ) {
+        self.handoff = handoff
         self.proxy = proxy
         self.pool = pool
         self.clientAllowed = clientAllowed

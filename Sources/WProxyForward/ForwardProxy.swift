@@ -35,6 +35,14 @@ package final class ForwardProxy: ConnectionAcceptor {
     var requiresAuth: Bool { !options.auth.isEmpty }
 
     package func initializeConnection(_ channel: any Channel) throws {
+        try initialize(channel, handoff: nil)
+    }
+
+    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
+        try initialize(channel, handoff: TunnelHandoff(tracker: tracker))
+    }
+
+    private func initialize(_ channel: any Channel, handoff: TunnelHandoff?) throws {
         let pool = originPool(for: channel.eventLoop)
         let allowed = options.allow.isEmpty || options.allowsClient(channel.remoteAddress?.ipAddress)
         let sync = channel.pipeline.syncOperations
@@ -43,7 +51,8 @@ package final class ForwardProxy: ConnectionAcceptor {
         try sync.addHandler(decoder)
         try sync.addHandler(encoder)
         try sync.addHandler(ForwardHandler(
-            proxy: self, pool: pool, clientAllowed: allowed, requestDecoder: decoder, responseEncoder: encoder))
+            proxy: self, pool: pool, clientAllowed: allowed, requestDecoder: decoder, responseEncoder: encoder,
+            handoff: handoff))
     }
 
     /// The origin pool of `eventLoop`, made on first use. Called on that loop.

@@ -25,6 +25,7 @@ package enum WProxyRuntime {
         guard errors.isEmpty else { throw RuntimeError(errors.joined(separator: "\n")) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.global.workers ?? System.coreCount)
+        TunnelEngine.configure(threads: configuration.global.workers ?? System.coreCount)
         await EventLoopPriority.inheritProcessNice(group)
         do {
             try await serve(configuration, reload: reload, group: group, logger: logger)

@@ -41,7 +41,12 @@ package final class SOCKSProxy: ConnectionAcceptor {
 
     package func initializeConnection(_ channel: any Channel) throws {
         try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
-        try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self))
+        try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self, handoff: nil))
+    }
+
+    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
+        try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
+        try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self, handoff: TunnelHandoff(tracker: tracker)))
     }
 
     /// NIO keeps each channel's last receive buffer for reuse, so an idle tunnel holds one buffer per side

@@ -28,8 +28,11 @@ final class TCPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let started = NIODeadline.now()
     private var context: ChannelHandlerContext?
 
-    init(proxy: TCPProxy) {
+    private let handoff: TunnelHandoff?
+
+    init(proxy: TCPProxy, handoff: TunnelHandoff?) {
         self.proxy = proxy
+        self.handoff = handoff
         self.state = proxy.sniRoutes.isEmpty ? .dialing : .peeking(ByteBuffer())
     }
 
@@ -174,7 +177,8 @@ final class TCPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         self.context = nil
         do {
-            try Relay.join(client: client, upstream: upstream, initialUpstreamData: toSend, idleTimeout: proxy.idleTimeout) {
+            try Relay.join(client: client, upstream: upstream, initialUpstreamData: toSend, idleTimeout: proxy.idleTimeout,
+                           handoff: handoff) {
                 result in
                 if let backend { proxy.upstreams.counts.closed(backend.id) }
                 proxy.accessLog?.log(Self.record(

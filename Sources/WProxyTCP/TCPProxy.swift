@@ -41,7 +41,11 @@ package final class TCPProxy: ConnectionAcceptor {
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandler(TCPFrontHandler(proxy: self))
+        try channel.pipeline.syncOperations.addHandler(TCPFrontHandler(proxy: self, handoff: nil))
+    }
+
+    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
+        try channel.pipeline.syncOperations.addHandler(TCPFrontHandler(proxy: self, handoff: TunnelHandoff(tracker: tracker)))
     }
 
     /// Background work this listener needs (active health checks).

@@ -42,9 +42,19 @@ package final class TransparentProxy: ConnectionAcceptor {
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
+        try initialize(channel, tracker: nil)
+    }
+
+    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
+        try initialize(channel, tracker: tracker)
+    }
+
+    private func initialize(_ channel: any Channel, tracker: ConnectionTracker?) throws {
         let sniff = options.sniff ? SniffHandler() : nil
         if let sniff { try channel.pipeline.syncOperations.addHandler(sniff) }
-        try channel.pipeline.syncOperations.addHandler(TransparentFrontHandler(proxy: self, sniff: sniff))
+        // A sniffer watches the relayed bytes inside NIO, so sniffed tunnels stay there.
+        let handoff = sniff == nil ? tracker.map(TunnelHandoff.init(tracker:)) : nil
+        try channel.pipeline.syncOperations.addHandler(TransparentFrontHandler(proxy: self, sniff: sniff, handoff: handoff))
     }
 
     /// `direct`, or the hops in order (`http://a:3128>socks5://b:1080`, passwords never shown),

@@ -44,6 +44,82 @@ static inline int wproxy_getresuid(uid_t *ruid, uid_t *euid, uid_t *suid) {
 static inline int wproxy_getresgid(gid_t *rgid, gid_t *egid, gid_t *sgid) {
     return (int)syscall(SYS_getresgid, rgid, egid, sgid);
 }
+
+// --- Tunnel engine: epoll, eventfd, descriptor duplication ------------------------------------
+// epoll_event is a packed struct on x86_64, which Swift cannot lay out; these wrappers take and
+// return its two fields separately. The flag values are the kernel ABI's.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+
+#define WPROXY_EPOLLIN 0x001u
+#define WPROXY_EPOLLOUT 0x004u
+#define WPROXY_EPOLLERR 0x008u
+#define WPROXY_EPOLLHUP 0x010u
+#define WPROXY_EPOLL_CTL_ADD 1
+#define WPROXY_EPOLL_CTL_DEL 2
+#define WPROXY_EPOLL_CTL_MOD 3
+
+static inline int wproxy_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+static inline int wproxy_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event event;
+    event.events = events;
+    event.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+/// Waits for at most `max` (≤ 256) events and stores each one's flags and data in the two arrays.
+static inline int wproxy_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int max, int timeout_ms) {
+    struct epoll_event buffer[256];
+    if (max > 256) max = 256;
+    int count = epoll_wait(epfd, buffer, max, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        events[i] = buffer[i].events;
+        data[i] = buffer[i].data.u64;
+    }
+    return count;
+}
+
+static inline int wproxy_eventfd(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+/// A second descriptor for the same open socket, close-on-exec.
+static inline int wproxy_dup_cloexec(int fd) {
+    return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/// send() without SIGPIPE when the peer has gone.
+static inline long wproxy_send(int fd, const void *buffer, unsigned long length) {
+    return (long)send(fd, buffer, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/// The local (peer = 0) or remote (peer = 1) port of a TCP socket, or -1.
+static inline int wproxy_socket_port(int fd, int peer) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof(address);
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&address, &length)
+                  : getsockname(fd, (struct sockaddr *)&address, &length);
+    if (rc != 0) return -1;
+    if (address.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&address)->sin_port);
+    if (address.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return -1;
+}
+
+/// Names the calling thread (shown by top -H and ps -L).
+static inline void wproxy_set_thread_name(const char *name) {
+    prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+}
+
+static inline long wproxy_recv(int fd, void *buffer, unsigned long length) {
+    return (long)recv(fd, buffer, length, MSG_DONTWAIT);
+}
 #endif
 
 #endif

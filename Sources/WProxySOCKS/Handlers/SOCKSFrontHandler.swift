@@ -50,8 +50,11 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     var bindTimer: Scheduled<Void>?
     var bindExpectedPeer: IPAddress?
 
-    init(proxy: SOCKSProxy) {
+    let handoff: TunnelHandoff?
+
+    init(proxy: SOCKSProxy, handoff: TunnelHandoff?) {
         self.proxy = proxy
+        self.handoff = handoff
         self.machine = SOCKSServerStateMachine(configuration: proxy.machineConfiguration)
     }
 
@@ -313,19 +316,13 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         do {
             try Relay.join(
                 client: client, upstream: peer, initialUpstreamData: leftover.map { [$0] } ?? [],
-                idleTimeout: proxy.idleTimeout, onFinish: onFinish)
+                clientSentEOF: clientSentEOF, idleTimeout: proxy.idleTimeout, handoff: handoff, onFinish: onFinish)
         } catch {
             proxy.logger.debug("relay setup failed: \(error)")
             accessLog?.log(record.fields(end: "error"))
             client.close(promise: nil)
             peer.close(promise: nil)
             return
-        }
-        if clientSentEOF {
-            // The EOF was read before the relay existed; the relay would never see it.
-            peer.writeAndFlush(peer.allocator.buffer(capacity: 0)).assumeIsolated().whenComplete { _ in
-                peer.close(mode: .output, promise: nil)
-            }
         }
     }
 }

@@ -25,7 +25,10 @@ final class TransparentFrontHandler: ChannelInboundHandler, RemovableChannelHand
     private let started = NIODeadline.now()
     private var context: ChannelHandlerContext?
 
-    init(proxy: TransparentProxy, sniff: SniffHandler?) {
+    private let handoff: TunnelHandoff?
+
+    init(proxy: TransparentProxy, sniff: SniffHandler?, handoff: TunnelHandoff?) {
+        self.handoff = handoff
         self.proxy = proxy
         self.sniff = sniff
     }
@@ -127,7 +130,7 @@ final class TransparentFrontHandler: ChannelInboundHandler, RemovableChannelHand
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         self.context = nil
         do {
-            try Relay.join(client: client, upstream: upstream, idleTimeout: proxy.idleTimeout) { result in
+            try Relay.join(client: client, upstream: upstream, idleTimeout: proxy.idleTimeout, handoff: handoff) { result in
                 record.sniffed = sniff?.sniffedHost
                 record.bytesUp = result.bytesUp
                 record.bytesDown = result.bytesDown

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import CWProxyLinux
+import Glibc
+#endif
+import NIOCore
+
+/// Duplicates the socket descriptor under a NIO socket channel.
+///
+/// NIO has no API to take a socket out of a channel. Its `SocketChannel` describes itself as
+/// `SocketChannel { BaseSocket { fd=N }, … }`; we read N from that, duplicate it, and check that
+/// the duplicate really is this channel's socket (same local and remote port) before trusting it.
+/// Anything unexpected (another channel type, a changed format) returns nil and the caller keeps
+/// the NIO relay.
+enum ChannelDescriptor {
+    static func duplicate(_ channel: any Channel) -> Int32? {
+        #if os(Linux)
+        let text = String(describing: channel)
+        guard text.hasPrefix("SocketChannel {"), let fd = descriptor(in: text),
+              let local = channel.localAddress, let remote = channel.remoteAddress
+        else { return nil }
+        let copy = wproxy_dup_cloexec(fd)
+        guard copy >= 0 else { return nil }
+        guard Int(wproxy_socket_port(copy, 0)) == local.port, Int(wproxy_socket_port(copy, 1)) == remote.port else {
+            close(copy)
+            return nil
+        }
+        return copy
+        #else
+        return nil
+        #endif
+    }
+
+    /// The number after "fd=" in NIO's description.
+    private static func descriptor(in text: String) -> Int32? {
+        let bytes = Array(text.utf8.prefix(64))
+        let marker = Array("fd=".utf8)
+        guard bytes.count > marker.count else { return nil }
+        for start in 0...(bytes.count - marker.count) where bytes[start..<start + marker.count].elementsEqual(marker) {
+            var value: Int32 = 0
+            var index = start + marker.count
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, value < 1 << 24 {
+                value = value * 10 + Int32(bytes[index] - 0x30)
+                index += 1
+            }
+            return index > start + marker.count ? value : nil
+        }
+        return nil
+    }
+}
+
+/// Closes a descriptor we duplicated and did not hand to the engine.
+func closeDescriptor(_ fd: Int32) {
+    #if os(Linux)
+    _ = close(fd)
+    #endif
+}

@@ -1,0 +1,274 @@
+#if canImport(Glibc)
+import CWProxyLinux
+import Glibc
+#endif
+import Synchronization
+
+/// One relay thread of the tunnel engine: an epoll loop over the sockets of the tunnels it owns.
+///
+/// Why not a NIO channel pair: each NIO socket channel costs about 3 KB of memory while idle
+/// (channel, pipeline, write queue, pooled receive buffer) and a pipeline walk per read. Once a
+/// tunnel's handshake is done it needs none of that, only "read from one socket, write to the
+/// other" with backpressure and half-close. Here an idle tunnel costs a few hundred bytes and
+/// each chunk costs one `recv` and one `send` on a shared 64 KB buffer.
+///
+/// Thread confinement: everything but `inbox` is touched only on the loop's own thread.
+final class EngineLoop: @unchecked Sendable {
+    enum Command {
+        case start(EngineTunnel)
+        case close(EngineTunnel)
+    }
+
+    private static let readSize = 65536
+    private static let wakeToken = UInt64.max
+    /// Idle timeouts are checked this often (their precision).
+    private static let sweepMS: UInt64 = 250
+
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let inbox = Mutex<[Command]>([])
+    private var table: [EngineTunnel?] = []
+    private var liveCount = 0
+    private var idleTimed = 0
+    private var now: UInt64 = 0
+    private var nextSweep: UInt64 = 0
+    private let buffer: UnsafeMutableRawPointer
+
+    init?() {
+        epfd = wproxy_epoll_create()
+        wakeFD = wproxy_eventfd()
+        guard epfd >= 0, wakeFD >= 0,
+              wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, wakeFD, WPROXY_EPOLLIN, Self.wakeToken) == 0
+        else {
+            if epfd >= 0 { close(epfd) }
+            if wakeFD >= 0 { close(wakeFD) }
+            return nil
+        }
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.readSize, alignment: 16)
+    }
+
+    /// Starts the loop's thread (detached; it runs until the process exits).
+    func startThread() -> Bool {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { argument in
+            let loop = Unmanaged<EngineLoop>.fromOpaque(argument!).takeRetainedValue()
+            wproxy_set_thread_name("wproxy-relay")
+            loop.run()
+            return nil
+        }, context)
+        guard rc == 0 else {
+            Unmanaged<EngineLoop>.fromOpaque(context).release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
+    }
+
+    /// Any thread: queue a command and wake the loop if it may be asleep.
+    func submit(_ command: Command) {
+        let wasEmpty = inbox.withLock { queue -> Bool in
+            queue.append(command)
+            return queue.count == 1
+        }
+        if wasEmpty {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    // MARK: - Loop thread
+
+    private func run() {
+        let events = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+        let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        while true {
+            let timeout: Int32 = idleTimed > 0 ? Int32(Self.sweepMS) : -1
+            let count = wproxy_epoll_wait(epfd, events, tokens, 256, timeout)
+            now = Self.monotonicMS()
+            if count < 0 {
+                if errno == EINTR { continue }
+                fatalError("tunnel engine: epoll_wait failed, errno \(errno)")
+            }
+            for index in 0..<Int(count) {
+                let token = tokens[index]
+                if token == Self.wakeToken {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)  // reset before draining, so no wake-up is lost
+                    drainInbox()
+                } else {
+                    handle(fd: Int32(truncatingIfNeeded: token), events: events[index])
+                }
+            }
+            if idleTimed > 0, now >= nextSweep {
+                nextSweep = now + Self.sweepMS
+                sweepIdle()
+            }
+        }
+    }
+
+    private func drainInbox() {
+        let commands = inbox.withLock { queue -> [Command] in
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        for command in commands {
+            switch command {
+            case .start(let tunnel): start(tunnel)
+            case .close(let tunnel):
+                if tunnel.started {
+                    finish(tunnel, .aborted)
+                } else {
+                    tunnel.closeRequested = true
+                }
+            }
+        }
+    }
+
+    private func start(_ tunnel: EngineTunnel) {
+        tunnel.started = true
+        tunnel.lastActive = now
+        liveCount += 1
+        if tunnel.idleMS > 0 { idleTimed += 1 }
+        for side in 0...1 {
+            let fd = tunnel[side].fd
+            if Int(fd) >= table.count {
+                table.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - table.count + 1024))
+            }
+            table[Int(fd)] = tunnel
+        }
+        if tunnel.closeRequested { return finish(tunnel, .aborted) }
+        for side in 0...1 {
+            let wanted = tunnel.wantedInterest(side)
+            if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, tunnel[side].fd, wanted, UInt64(tunnel[side].fd)) != 0 {
+                return finish(tunnel, .error)
+            }
+            tunnel[side].interest = wanted
+        }
+        // Bytes read before the hand-off (a peeked ClientHello, a PROXY header) go out first.
+        if tunnel.upstream.hasOutput { flushOutbox(tunnel, side: 1) }
+        if !tunnel.finished { settle(tunnel) }
+    }
+
+    private func handle(fd: Int32, events: UInt32) {
+        guard Int(fd) < table.count, let tunnel = table[Int(fd)], !tunnel.finished else { return }
+        let side = tunnel.client.fd == fd ? 0 : 1
+        if events & WPROXY_EPOLLERR != 0 {
+            return finish(tunnel, .error)
+        }
+        if events & WPROXY_EPOLLOUT != 0, tunnel[side].hasOutput {
+            flushOutbox(tunnel, side: side)
+            if tunnel.finished { return }
+        }
+        if events & (WPROXY_EPOLLIN | WPROXY_EPOLLHUP) != 0 {
+            if tunnel[side].sawEOF {
+                // Hung up with nothing more to read: the socket is gone both ways.
+                if events & WPROXY_EPOLLHUP != 0 { return finish(tunnel, .closed) }
+            } else {
+                pump(tunnel, from: side)
+                if tunnel.finished { return }
+            }
+        }
+        settle(tunnel)
+    }
+
+    /// Reads from `side` and writes straight to its partner, until the socket is drained, the
+    /// partner stops accepting (the rest is queued and reading stops: backpressure), or EOF.
+    private func pump(_ tunnel: EngineTunnel, from side: Int) {
+        let source = tunnel[side].fd
+        let target = 1 - side
+        for _ in 0..<4 {
+            guard !tunnel[target].hasOutput else { return }
+            let count = wproxy_recv(source, buffer, UInt(Self.readSize))
+            if count > 0 {
+                tunnel.countRead(count, from: side)
+                tunnel.lastActive = now
+                let sent = wproxy_send(tunnel[target].fd, buffer, UInt(count))
+                if sent < count {
+                    if sent < 0, errno != EAGAIN, errno != EWOULDBLOCK { return finish(tunnel, .error) }
+                    let from = max(sent, 0)
+                    tunnel[target].outbox = Array(UnsafeRawBufferPointer(start: buffer + from, count: count - from))
+                    tunnel[target].outboxOffset = 0
+                    return
+                }
+                if count < Self.readSize { return }  // drained: skip the read that would say EAGAIN
+            } else if count == 0 {
+                tunnel[side].sawEOF = true
+                return
+            } else {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return }
+                return finish(tunnel, .error)
+            }
+        }
+    }
+
+    private func flushOutbox(_ tunnel: EngineTunnel, side: Int) {
+        let fd = tunnel[side].fd
+        let sent = tunnel[side].outbox.withUnsafeBytes { bytes -> Int in
+            let offset = tunnel[side].outboxOffset
+            return wproxy_send(fd, bytes.baseAddress! + offset, UInt(bytes.count - offset))
+        }
+        if sent < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+            return finish(tunnel, .error)
+        }
+        tunnel[side].outboxOffset += sent
+        if !tunnel[side].hasOutput {
+            tunnel[side].outbox = []  // free it: idle tunnels hold no buffers
+            tunnel[side].outboxOffset = 0
+        }
+    }
+
+    /// After any progress: pass EOFs on once everything before them was delivered, end the
+    /// tunnel when both directions are done, and update each socket's epoll interest.
+    private func settle(_ tunnel: EngineTunnel) {
+        for side in 0...1 {
+            let partnerEOF = tunnel[1 - side].sawEOF
+            if partnerEOF, !tunnel[side].shutWrite, !tunnel[side].hasOutput {
+                tunnel[side].shutWrite = true
+                _ = shutdown(tunnel[side].fd, Int32(SHUT_WR))
+            }
+        }
+        if tunnel.isComplete { return finish(tunnel, .closed) }
+        for side in 0...1 {
+            let wanted = tunnel.wantedInterest(side)
+            if wanted != tunnel[side].interest {
+                tunnel[side].interest = wanted
+                _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_MOD, tunnel[side].fd, wanted, UInt64(tunnel[side].fd))
+            }
+        }
+    }
+
+    private func sweepIdle() {
+        for case let tunnel? in table where !tunnel.finished && tunnel.idleMS > 0 {
+            // Each tunnel sits in two slots; the client's slot stands for it.
+            guard table[Int(tunnel.client.fd)] === tunnel else { continue }
+            if now &- tunnel.lastActive >= tunnel.idleMS { finish(tunnel, .idleTimeout) }
+        }
+    }
+
+    private func finish(_ tunnel: EngineTunnel, _ end: RelayEnd) {
+        guard !tunnel.finished else { return }
+        tunnel.finished = true
+        if tunnel.started {
+            liveCount -= 1
+            if tunnel.idleMS > 0 { idleTimed -= 1 }
+        }
+        for side in 0...1 {
+            let fd = tunnel[side].fd
+            if Int(fd) < table.count, table[Int(fd)] === tunnel { table[Int(fd)] = nil }
+            // Ours is the socket's only descriptor (NIO closed its own at the hand-off), so closing
+            // it also removes it from the epoll set.
+            close(fd)
+            tunnel[side].outbox = []
+        }
+        tunnel.onEnd?(RelayResult(bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, end: tunnel.end ?? end))
+    }
+
+    private static func monotonicMS() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) &* 1000 &+ UInt64(spec.tv_nsec) / 1_000_000
+    }
+}
