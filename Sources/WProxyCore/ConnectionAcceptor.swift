@@ -7,13 +7,13 @@ package protocol ConnectionAcceptor: Sendable {
     /// `allowRemoteHalfClosure` on: the mode decides when to start reading.
     func initializeConnection(_ channel: any Channel) throws
 
-    /// The same, with the listener's tracker, for modes whose tunnels can move to the
-    /// `TunnelEngine` (they pass it on to `Relay.join` as a `TunnelHandoff`).
-    func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws
+    /// The same for a plain-TCP connection, with what its handlers need to move it to the
+    /// `TunnelEngine` (a tunnel through `Relay.join`, an idle HTTP connection through parking).
+    func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws
 }
 
 extension ConnectionAcceptor {
-    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
+    package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
         try initializeConnection(channel)
     }
 }

@@ -4,10 +4,30 @@ import Synchronization
 /// Counts and remembers the open client connections of one listener, so that
 /// `--max-connections` can refuse new ones and a drain can wait for (then force-close) the rest.
 package final class ConnectionTracker: Sendable {
+    /// A connection handed to the tunnel engine: a tunnel, or a parked idle HTTP connection
+    /// (which a drain's quiesce closes at once, like an idle keep-alive channel). Plain values
+    /// stored in the dictionary: handing off allocates nothing per connection here.
+    enum Handed: Sendable {
+        case tunnel(EngineLoop, EngineTunnel)
+        case parked(EngineLoop, Int32)
+
+        var closeOnQuiesce: Bool {
+            if case .parked = self { return true }
+            return false
+        }
+
+        func close(id: Int) {
+            switch self {
+            case .tunnel(let loop, let tunnel): loop.submit(.close(tunnel))
+            case .parked(let loop, let fd): loop.submit(.closeParked(fd: fd, id: id))
+            }
+        }
+    }
+
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
         /// Tunnels handed to the tunnel engine, by id, with how to close each one.
-        var tunnels: [Int: @Sendable () -> Void] = [:]
+        var tunnels: [Int: Handed] = [:]
         var nextTunnelID = 0
         var open: Int { channels.count + tunnels.count }
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
@@ -57,13 +77,25 @@ package final class ConnectionTracker: Sendable {
     /// Moves a connection's entry from its channel (about to close) to an engine tunnel, which
     /// stays counted until `tunnelEnded` and is closed by `closeAll` through `close`.
     /// Nil when the channel is not tracked (it already closed).
-    package func handOff(_ channel: any Channel, close: @escaping @Sendable () -> Void) -> Int? {
+    func handOff(_ channel: any Channel, as handed: Handed) -> Int? {
         state.withLock { state -> Int? in
             guard state.channels.removeValue(forKey: ObjectIdentifier(channel)) != nil else { return nil }
             state.nextTunnelID &+= 1
-            state.tunnels[state.nextTunnelID] = close
+            state.tunnels[state.nextTunnelID] = handed
             return state.nextTunnelID
         }
+    }
+
+    /// A parked connection came back as a new channel: it takes over the entry (still counted,
+    /// no metrics change). False when the entry is gone (a drain closed it meanwhile).
+    package func resume(_ id: Int, as channel: any Channel) -> Bool {
+        let resumed = state.withLock { state -> Bool in
+            guard state.tunnels.removeValue(forKey: id) != nil else { return false }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+        if resumed { channel.closeFuture.whenComplete { _ in self.remove(channel) } }
+        return resumed
     }
 
     /// Any thread: a handed-off tunnel has ended.
@@ -98,7 +130,10 @@ package final class ConnectionTracker: Sendable {
     /// HTTP connection idle between requests closes now and a busy one closes after its response.
     /// Handlers that do not know the event pass it on and it is dropped at the pipeline's end.
     package func quiesceAll() {
-        let channels = state.withLock { Array($0.channels.values) }
+        let (channels, parked) = state.withLock { state in
+            (Array(state.channels.values), state.tunnels.filter(\.value.closeOnQuiesce))
+        }
+        for (id, handed) in parked { handed.close(id: id) }
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
@@ -108,8 +143,8 @@ package final class ConnectionTracker: Sendable {
 
     /// Closes every connection still open.
     package func closeAll() {
-        let (channels, tunnels) = state.withLock { (Array($0.channels.values), Array($0.tunnels.values)) }
+        let (channels, tunnels) = state.withLock { (Array($0.channels.values), $0.tunnels) }
         for channel in channels { channel.close(promise: nil) }
-        for close in tunnels { close() }
+        for (id, handed) in tunnels { handed.close(id: id) }
     }
 }

@@ -51,6 +51,7 @@ package final class Listener: Sendable {
     ) async throws(ListenerBindError) -> Listener {
         let tracker = ConnectionTracker(limit: maxConnections, metrics: metrics)
         let box = AcceptorBox(acceptor)
+        let handoff = TunnelHandoff(tracker: tracker, parking: ConnectionParking(tracker: tracker, box: box))
         // A fresh bootstrap per socket: the transparent option depends on the address family.
         let makeBootstrap = { @Sendable (transparentOption: ChannelOptions.Types.SocketOption?) -> ServerBootstrap in
             let bootstrap = ServerBootstrap(group: group)
@@ -67,7 +68,7 @@ package final class Listener: Sendable {
                             channel.close(promise: nil)
                             return
                         }
-                        try box.current.initializeConnection(channel, tracker: tracker)
+                        try box.current.initializeConnection(channel, handoff: handoff)
                     }
                 }
             guard let transparentOption else { return bootstrap }
@@ -179,7 +180,7 @@ package struct ListenerBindError: Error, CustomStringConvertible {
 }
 
 /// The current acceptor of a listener; read once per accepted connection.
-private final class AcceptorBox: Sendable {
+final class AcceptorBox: Sendable {
     private let value: Mutex<any ConnectionAcceptor>
 
     init(_ acceptor: any ConnectionAcceptor) {

@@ -1,12 +1,16 @@
 import NIOCore
 
-/// Lets `Relay.join` move a plain-TCP tunnel to the tunnel engine: the listener's tracker keeps
-/// counting the connection (for `--max-connections` and drain) after its channel is closed.
+/// What a listener lends the handlers of a plain-TCP connection so that it can leave NIO: the
+/// tracker, which keeps counting the connection (for `--max-connections` and drain) after its
+/// channel is closed, for `Relay.join` to move a tunnel to the `TunnelEngine`; and the parking of
+/// idle keep-alive HTTP connections.
 package struct TunnelHandoff: Sendable {
     package let tracker: ConnectionTracker
+    package let parking: ConnectionParking?
 
-    package init(tracker: ConnectionTracker) {
+    package init(tracker: ConnectionTracker, parking: ConnectionParking? = nil) {
         self.tracker = tracker
+        self.parking = parking
     }
 }
 
@@ -102,7 +106,7 @@ package enum Relay {
         let tunnel = EngineTunnel(
             client: clientFD, upstream: upstreamFD, toUpstream: toUpstream, clientSentEOF: clientSentEOF, idleMS: idleMS)
         let loop = engine.loop(for: clientFD)
-        guard let id = tracker.handOff(client, close: { loop.submit(.close(tunnel)) }) else {
+        guard let id = tracker.handOff(client, as: .tunnel(loop, tunnel)) else {
             closeDescriptor(clientFD)
             closeDescriptor(upstreamFD)
             return false

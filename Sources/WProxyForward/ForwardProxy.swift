@@ -38,8 +38,8 @@ package final class ForwardProxy: ConnectionAcceptor {
         try initialize(channel, handoff: nil)
     }
 
-    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
-        try initialize(channel, handoff: TunnelHandoff(tracker: tracker))
+    package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
+        try initialize(channel, handoff: handoff)
     }
 
     private func initialize(_ channel: any Channel, handoff: TunnelHandoff?) throws {

@@ -172,7 +172,7 @@ extension HTTP1ProxyHandler {
         idleSince = .now()
         lastActivity = idleSince
         headStartedAt = nil
-        armTimer(idleSince + settings.idleTimeout)
+        armTimer(canPark ? idleSince + Self.parkAfter : idleSince + settings.idleTimeout)
         if inbound?.readableBytes ?? 0 > 0 {
             process()
         }

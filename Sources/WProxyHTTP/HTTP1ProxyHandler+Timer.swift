@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import WProxyCore
 
 extension HTTP1ProxyHandler {
     /// The deadline in force for the current phase, or nil when no timeout applies.
@@ -7,6 +8,7 @@ extension HTTP1ProxyHandler {
         switch phase {
         case .awaitingHead:
             if let headStartedAt { return headStartedAt + settings.headerTimeout }
+            if canPark { return min(idleSince + Self.parkAfter, idleSince + settings.idleTimeout) }
             return idleSince + settings.idleTimeout
         case .awaitingResponse:
             // While the body is still being sent, inactivity counts; after it, the response head wait.
@@ -30,6 +32,25 @@ extension HTTP1ProxyHandler {
         }
     }
 
+    /// A keep-alive connection idle this long is parked in the tunnel engine (see
+    /// `ConnectionParking`): long enough that a busy connection never is, short enough that
+    /// thousands of idle ones cost little memory.
+    static let parkAfter = TimeAmount.seconds(1)
+
+    /// Idle between requests, with nothing buffered or owed, on a plain socket.
+    var canPark: Bool {
+        parking != nil && !parkFailed && !quiescing && !clientEOF && (inbound?.readableBytes ?? 0) == 0
+    }
+
+    func park(remaining: TimeAmount) {
+        if let parking, parking.park(context.channel, timeout: remaining) {
+            phase = .closed  // the channel is closing; the socket lives on in the engine
+            return
+        }
+        parkFailed = true
+        armTimer(idleSince + settings.idleTimeout)
+    }
+
     func timerFired() {
         timer = nil
         timerDeadline = nil
@@ -41,6 +62,9 @@ extension HTTP1ProxyHandler {
         }
         switch phase {
         case .awaitingHead:
+            if headStartedAt == nil, canPark, now < idleSince + settings.idleTimeout {
+                return park(remaining: idleSince + settings.idleTimeout - now)
+            }
             close()  // slow or idle client: no response is owed
         case .awaitingResponse:
             if requestEnded {

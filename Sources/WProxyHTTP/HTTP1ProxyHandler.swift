@@ -56,6 +56,9 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var lastActivity: NIODeadline = .now()
     var headStartedAt: NIODeadline?
     var requestsServed = 0
+    /// Where an idle keep-alive connection can wait without its channel (nil: stays in NIO).
+    var parking: ConnectionParking?
+    var parkFailed = false
 
     // The current request.
     var request: RawRequestHead!
@@ -96,8 +99,12 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
 
     /// Installs the HTTP/1 engine on an accepted (or TLS-wrapped) channel. A TLS layer adds its
     /// handler first and then calls this when ALPN picked `http/1.1` (or nothing).
-    package static func configure(channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases) throws {
+    /// `parking`: only for plain sockets (no TLS under the engine), see `HTTP1ProxyHandler+Timer`.
+    package static func configure(
+        channel: any Channel, settings: HTTPEngineSettings, phases: any ProxyPhases, parking: ConnectionParking? = nil
+    ) throws {
         let handler = HTTP1ProxyHandler(settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop))
+        handler.parking = parking
         // (The listener already starts read buffers small: `ReceiveBuffers`.) One read per read() call,
         // so at most one pooled read buffer per connection.
         try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
@@ -195,6 +202,15 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
             phase = .closed
         }
         context.fireChannelInactive()
+    }
+
+    /// The handler and its context reference each other: without dropping ours, both (with the
+    /// pipeline they hold) would outlive every connection. Late callbacks check `phase` first.
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        if case .upgraded = phase {} else { phase = .closed }
+        self.context = nil
     }
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {

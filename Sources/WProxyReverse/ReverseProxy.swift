@@ -61,6 +61,11 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
         try HTTP1ProxyHandler.configure(channel: channel, settings: settings, phases: self)
     }
 
+    /// Plain HTTP: idle keep-alive connections can be parked in the tunnel engine.
+    package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
+        try HTTP1ProxyHandler.configure(channel: channel, settings: settings, phases: self, parking: handoff.parking)
+    }
+
     // MARK: ProxyPhases
 
     package func requestFilter(_ head: RawRequestHead, eventLoop: any EventLoop) -> RequestFilterDecision {

@@ -44,9 +44,9 @@ package final class SOCKSProxy: ConnectionAcceptor {
         try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self, handoff: nil))
     }
 
-    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
+    package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
         try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
-        try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self, handoff: TunnelHandoff(tracker: tracker)))
+        try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self, handoff: handoff))
     }
 
     /// NIO keeps each channel's last receive buffer for reuse, so an idle tunnel holds one buffer per side

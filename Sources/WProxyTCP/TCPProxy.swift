@@ -44,8 +44,8 @@ package final class TCPProxy: ConnectionAcceptor {
         try channel.pipeline.syncOperations.addHandler(TCPFrontHandler(proxy: self, handoff: nil))
     }
 
-    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
-        try channel.pipeline.syncOperations.addHandler(TCPFrontHandler(proxy: self, handoff: TunnelHandoff(tracker: tracker)))
+    package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
+        try channel.pipeline.syncOperations.addHandler(TCPFrontHandler(proxy: self, handoff: handoff))
     }
 
     /// Background work this listener needs (active health checks).

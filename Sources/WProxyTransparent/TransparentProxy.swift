@@ -42,18 +42,18 @@ package final class TransparentProxy: ConnectionAcceptor {
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
-        try initialize(channel, tracker: nil)
+        try initialize(channel, handoff: nil)
     }
 
-    package func initializeConnection(_ channel: any Channel, tracker: ConnectionTracker) throws {
-        try initialize(channel, tracker: tracker)
+    package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
+        try initialize(channel, handoff: handoff)
     }
 
-    private func initialize(_ channel: any Channel, tracker: ConnectionTracker?) throws {
+    private func initialize(_ channel: any Channel, handoff: TunnelHandoff?) throws {
         let sniff = options.sniff ? SniffHandler() : nil
         if let sniff { try channel.pipeline.syncOperations.addHandler(sniff) }
         // A sniffer watches the relayed bytes inside NIO, so sniffed tunnels stay there.
-        let handoff = sniff == nil ? tracker.map(TunnelHandoff.init(tracker:)) : nil
+        let handoff = sniff == nil ? handoff : nil
         try channel.pipeline.syncOperations.addHandler(TransparentFrontHandler(proxy: self, sniff: sniff, handoff: handoff))
     }
 

@@ -54,6 +54,7 @@ static inline int wproxy_getresgid(gid_t *rgid, gid_t *egid, gid_t *sgid) {
 #include <fcntl.h>
 #include <stdint.h>
 #include <arpa/inet.h>
+#include <malloc.h>
 
 #define WPROXY_EPOLLIN 0x001u
 #define WPROXY_EPOLLOUT 0x004u
@@ -110,6 +111,11 @@ static inline int wproxy_socket_port(int fd, int peer) {
     if (address.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&address)->sin_port);
     if (address.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
     return -1;
+}
+
+/// Returns free heap pages to the kernel, also from the middle of the heap (glibc's madvise).
+static inline int wproxy_malloc_trim(void) {
+    return malloc_trim(0);
 }
 
 /// Names the calling thread (shown by top -H and ps -L).

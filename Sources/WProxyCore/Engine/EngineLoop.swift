@@ -17,6 +17,15 @@ final class EngineLoop: @unchecked Sendable {
     enum Command {
         case start(EngineTunnel)
         case close(EngineTunnel)
+        case park(ParkRequest)
+        /// Drain: close the parked connection of this socket and tracker entry, if it still waits.
+        case closeParked(fd: Int32, id: Int)
+    }
+
+    /// What a descriptor belongs to: a tunnel (in two slots, one per socket) or a parked connection.
+    enum Slot {
+        case tunnel(EngineTunnel)
+        case parked(ParkedConnection)
     }
 
     private static let readSize = 65536
@@ -27,12 +36,17 @@ final class EngineLoop: @unchecked Sendable {
     private let epfd: Int32
     private let wakeFD: Int32
     private let inbox = Mutex<[Command]>([])
-    private var table: [EngineTunnel?] = []
+    private var table: [Slot?] = []
     private var liveCount = 0
+    /// Tunnels with an idle timeout plus parked connections: while nonzero the loop wakes to sweep.
     private var idleTimed = 0
     private var now: UInt64 = 0
     private var nextSweep: UInt64 = 0
     private let buffer: UnsafeMutableRawPointer
+    /// Connections parked since the heap was last trimmed, and when that was.
+    private var parkedSinceTrim = 0
+    private var closedBeforeParking: Set<Int> = []
+    private var lastTrim: UInt64 = 0
 
     init?() {
         epfd = wproxy_epoll_create()
@@ -103,6 +117,7 @@ final class EngineLoop: @unchecked Sendable {
             if idleTimed > 0, now >= nextSweep {
                 nextSweep = now + Self.sweepMS
                 sweepIdle()
+                trimHeapAfterParking()
             }
         }
     }
@@ -121,6 +136,13 @@ final class EngineLoop: @unchecked Sendable {
                 } else {
                     tunnel.closeRequested = true
                 }
+            case .park(let request): park(ParkedConnection(request))
+            case .closeParked(let fd, let id):
+                if Int(fd) < table.count, case .parked(let parked)? = table[Int(fd)], parked.request.id == id {
+                    unpark(parked, wake: false)
+                } else {
+                    closedBeforeParking.insert(id)  // the drain overtook the park request
+                }
             }
         }
     }
@@ -130,13 +152,7 @@ final class EngineLoop: @unchecked Sendable {
         tunnel.lastActive = now
         liveCount += 1
         if tunnel.idleMS > 0 { idleTimed += 1 }
-        for side in 0...1 {
-            let fd = tunnel[side].fd
-            if Int(fd) >= table.count {
-                table.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - table.count + 1024))
-            }
-            table[Int(fd)] = tunnel
-        }
+        for side in 0...1 { setSlot(tunnel[side].fd, .tunnel(tunnel)) }
         if tunnel.closeRequested { return finish(tunnel, .aborted) }
         for side in 0...1 {
             let wanted = tunnel.wantedInterest(side)
@@ -150,8 +166,51 @@ final class EngineLoop: @unchecked Sendable {
         if !tunnel.finished { settle(tunnel) }
     }
 
+    private func setSlot(_ fd: Int32, _ slot: Slot) {
+        if Int(fd) >= table.count {
+            table.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - table.count + 1024))
+        }
+        table[Int(fd)] = slot
+    }
+
+    private func park(_ parked: ParkedConnection) {
+        parked.deadline = now + parked.request.timeoutMS
+        idleTimed += 1
+        parkedSinceTrim += 1
+        setSlot(parked.fd, .parked(parked))
+        if closedBeforeParking.remove(parked.request.id) != nil
+            || wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, parked.fd, WPROXY_EPOLLIN, UInt64(parked.fd)) != 0 {
+            unpark(parked, wake: false)
+        }
+    }
+
+    /// Ends a parked connection: back to its listener (`wake`) or closed.
+    private func unpark(_ parked: ParkedConnection, wake: Bool) {
+        guard !parked.finished else { return }
+        parked.finished = true
+        idleTimed -= 1
+        if case .parked(let slot)? = table[Int(parked.fd)], slot === parked { table[Int(parked.fd)] = nil }
+        if wake {
+            // The socket goes to NIO's own epoll; ours must forget it first.
+            _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_DEL, parked.fd, 0, 0)
+            parked.request.parking.reopen(parked.request)
+        } else {
+            close(parked.fd)
+            parked.request.parking.ended(parked.request)
+        }
+    }
+
     private func handle(fd: Int32, events: UInt32) {
-        guard Int(fd) < table.count, let tunnel = table[Int(fd)], !tunnel.finished else { return }
+        guard Int(fd) < table.count, let slot = table[Int(fd)] else { return }
+        let tunnel: EngineTunnel
+        switch slot {
+        case .parked(let parked):
+            // Data, a hang-up or an error: the listener's new channel sees which.
+            return unpark(parked, wake: true)
+        case .tunnel(let found):
+            tunnel = found
+        }
+        guard !tunnel.finished else { return }
         let side = tunnel.client.fd == fd ? 0 : 1
         if events & WPROXY_EPOLLERR != 0 {
             return finish(tunnel, .error)
@@ -240,11 +299,28 @@ final class EngineLoop: @unchecked Sendable {
         }
     }
 
+    /// Parking frees a channel's memory, but in the middle of a heap that grew while the
+    /// connections were busy, so malloc keeps those pages and the process's memory stays where it
+    /// was. After a burst of parking, hand free pages back (at most every 2 s; it walks the heap).
+    private func trimHeapAfterParking() {
+        guard parkedSinceTrim >= 256, now &- lastTrim >= 2000 else { return }
+        parkedSinceTrim = 0
+        lastTrim = now
+        _ = wproxy_malloc_trim()
+    }
+
     private func sweepIdle() {
-        for case let tunnel? in table where !tunnel.finished && tunnel.idleMS > 0 {
-            // Each tunnel sits in two slots; the client's slot stands for it.
-            guard table[Int(tunnel.client.fd)] === tunnel else { continue }
-            if now &- tunnel.lastActive >= tunnel.idleMS { finish(tunnel, .idleTimeout) }
+        for index in table.indices {
+            switch table[index] {
+            case .tunnel(let tunnel)?:
+                // Each tunnel sits in two slots; the client's slot stands for it.
+                guard tunnel.idleMS > 0, !tunnel.finished, Int(tunnel.client.fd) == index else { continue }
+                if now &- tunnel.lastActive >= tunnel.idleMS { finish(tunnel, .idleTimeout) }
+            case .parked(let parked)?:
+                if now >= parked.deadline { unpark(parked, wake: false) }
+            case nil:
+                continue
+            }
         }
     }
 
@@ -257,7 +333,7 @@ final class EngineLoop: @unchecked Sendable {
         }
         for side in 0...1 {
             let fd = tunnel[side].fd
-            if Int(fd) < table.count, table[Int(fd)] === tunnel { table[Int(fd)] = nil }
+            if Int(fd) < table.count, case .tunnel(let slot)? = table[Int(fd)], slot === tunnel { table[Int(fd)] = nil }
             // Ours is the socket's only descriptor (NIO closed its own at the hand-off), so closing
             // it also removes it from the epoll set.
             close(fd)
