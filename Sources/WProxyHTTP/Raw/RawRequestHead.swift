@@ -40,6 +40,19 @@ package struct RawRequestHead {
         values(name).first
     }
 
+    /// The first value of the header `lowercasedName` (any case), found on bytes: one string, for the value.
+    package func firstValue(_ lowercasedName: StaticString) -> String? {
+        for field in fields where bytesEqualIgnoringCase(name(field), lowercasedName) {
+            return valueString(field)
+        }
+        return nil
+    }
+
+    /// True when the request-target starts with `/` (origin-form).
+    package var isOriginForm: Bool {
+        bytes.getInteger(at: bytes.readerIndex + target.lowerBound, as: UInt8.self) == UInt8(ascii: "/")
+    }
+
     /// The whole head as NIO's type, for code that wants one (static files, tests).
     package var httpHead: HTTPRequestHead {
         var headers = HTTPHeaders()
