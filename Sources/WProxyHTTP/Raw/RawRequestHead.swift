@@ -215,28 +215,32 @@ extension RawRequestHead {
         var connectionUpgrade = false
         var connectionClose = false
         var connectionKeepAlive = false
-        for field in fields {
-            let name = self.name(field)
-            switch name.count {
-            case 4 where bytesEqualIgnoringCase(name, "host"):
-                if facts.host == nil { facts.host = valueString(field) }
-            case 6 where bytesEqualIgnoringCase(name, "expect"):
-                facts.expect = valueString(field)
-            case 7 where bytesEqualIgnoringCase(name, "upgrade"):
-                hasUpgrade = true
-            case 10 where bytesEqualIgnoringCase(name, "connection"):
-                var tokens = ConnectionTokens()
-                tokens.scan(bytes.readableBytesView, field.valueStart..<field.valueEnd)
-                connectionClose = connectionClose || tokens.close
-                connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
-                connectionUpgrade = connectionUpgrade || tokens.upgrade
-            case 14 where bytesEqualIgnoringCase(name, "content-length"):
-                lengths.append(contentsOf: listElements(valueString(field)).map(String.init))
-            case 17 where bytesEqualIgnoringCase(name, "transfer-encoding"):
-                hasTE = true
-                codings.append(contentsOf: listElements(valueString(field)).map(String.init))
-            default:
-                break
+        // (One pass over the head's bytes: no views; strings only for the values kept or checked.)
+        bytes.withUnsafeReadableBytes { raw in
+            for field in fields {
+                let start = field.nameStart
+                let end = field.nameEnd
+                switch end - start {
+                case 4 where rawEqualIgnoringCase(raw, start, end, "host"):
+                    if facts.host == nil { facts.host = String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self) }
+                case 6 where rawEqualIgnoringCase(raw, start, end, "expect"):
+                    facts.expect = String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)
+                case 7 where rawEqualIgnoringCase(raw, start, end, "upgrade"):
+                    hasUpgrade = true
+                case 10 where rawEqualIgnoringCase(raw, start, end, "connection"):
+                    var tokens = ConnectionTokens()
+                    tokens.scan(raw, field.valueStart..<field.valueEnd)
+                    connectionClose = connectionClose || tokens.close
+                    connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
+                    connectionUpgrade = connectionUpgrade || tokens.upgrade
+                case 14 where rawEqualIgnoringCase(raw, start, end, "content-length"):
+                    lengths.append(contentsOf: listElements(String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)).map(String.init))
+                case 17 where rawEqualIgnoringCase(raw, start, end, "transfer-encoding"):
+                    hasTE = true
+                    codings.append(contentsOf: listElements(String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)).map(String.init))
+                default:
+                    break
+                }
             }
         }
         facts.isUpgrade = hasUpgrade && connectionUpgrade

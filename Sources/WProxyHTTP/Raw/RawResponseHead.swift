@@ -177,21 +177,25 @@ package struct ConnectionTokens {
 
     /// Scans `view[range]` (comma-separated, optional whitespace around elements).
     package mutating func scan(_ view: ByteBufferView, _ range: Range<Int>) {
+        _ = view.withContiguousStorageIfAvailable { scan(UnsafeRawBufferPointer($0), range) }
+    }
+
+    /// Scans `bytes[range]`; `others` are then ranges of `bytes`.
+    package mutating func scan(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
         var start = range.lowerBound
         var index = range.lowerBound
         while index <= range.upperBound {
-            if index == range.upperBound || view[view.startIndex + index] == UInt8(ascii: ",") {
+            if index == range.upperBound || bytes[index] == UInt8(ascii: ",") {
                 var lower = start
                 var upper = index
-                while lower < upper, view[view.startIndex + lower] == 0x20 || view[view.startIndex + lower] == 0x09 { lower += 1 }
-                while upper > lower, view[view.startIndex + upper - 1] == 0x20 || view[view.startIndex + upper - 1] == 0x09 { upper -= 1 }
+                while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }
+                while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09 { upper -= 1 }
                 if upper > lower {
-                    let token = view[(view.startIndex + lower)..<(view.startIndex + upper)]
-                    if bytesEqualIgnoringCase(token, "close") {
+                    if rawEqualIgnoringCase(bytes, lower, upper, "close") {
                         close = true
-                    } else if bytesEqualIgnoringCase(token, "keep-alive") {
+                    } else if rawEqualIgnoringCase(bytes, lower, upper, "keep-alive") {
                         keepAlive = true
-                    } else if bytesEqualIgnoringCase(token, "upgrade") {
+                    } else if rawEqualIgnoringCase(bytes, lower, upper, "upgrade") {
                         upgrade = true
                     } else {
                         others.append(lower..<upper)
@@ -209,6 +213,14 @@ package struct ConnectionTokens {
             if HeadWriters.equalIgnoringCase(view[(view.startIndex + range.lowerBound)..<(view.startIndex + range.upperBound)], name) {
                 return true
             }
+        }
+        return false
+    }
+
+    /// True when `bytes[name]` is one of the other tokens (ranges of the same `bytes`).
+    package func names(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> Bool {
+        for range in others where range.count == name.count {
+            if rawEqualIgnoringCase(bytes, range, bytes, name) { return true }
         }
         return false
     }
