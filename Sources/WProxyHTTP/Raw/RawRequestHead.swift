@@ -165,13 +165,8 @@ extension ByteBuffer {
             offset += 1
             while offset < count, bytes[offset] == 0x20 || bytes[offset] == 0x09 { offset += 1 }
             let valueStart = offset
-            var valueEnd = offset
-            while offset < count, bytes[offset] != 0x0D {
-                let byte = bytes[offset]
-                guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return bad("control character in a header") }
-                offset += 1
-                if byte != 0x20 && byte != 0x09 { valueEnd = offset }
-            }
+            guard let (lineEnd, valueEnd) = scanFieldValue(bytes, from: valueStart) else { return bad("control character in a header") }
+            offset = lineEnd
             guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return bad("bare CR") }
             fields.append(.init(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
             offset += 2
