@@ -6,6 +6,8 @@ extension HTTP1ProxyHandler {
     /// A new request head: check it, then answer locally or choose an upstream.
     func startRequest(_ head: RawRequestHead) {
         request = head
+        requestMethod = head.method
+        requestIsHTTP10 = head.versionMinor == 0
         clientHost = nil
         startedAt = lastActivity  // process() just read the clock
         headStartedAt = nil
@@ -155,18 +157,29 @@ extension HTTP1ProxyHandler {
         upstream = connection
         upstreamReused = reused
         connection.delegate = self
-        connection.beginExchange(method: request.method)
+        connection.beginExchange(method: requestMethod)
         if !assigned {
             assigned = true
             phases.requestAssigned(peer, active: true)
         }
         phase = .awaitingResponse
         upstreamStartedAt = reused && attempts == 1 ? startedAt : .now()
-        var head = allocator.buffer(capacity: request.bytes.readableBytes + 160)
+        let requestBytes = request.bytes
+        let borrowed = requestBorrowsReadBuffer
+        var head = allocator.buffer(capacity: requestBytes.readableBytes + 200 + (borrowed ? requestBytes.readableBytes : 0))
         HeadWriters.writeUpstreamRequest(
             peer.policy?.upstreamHead(request) ?? request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
             hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
             keepUpgrade: isUpgrade, framing: requestFraming, dropExpect: expectContinue)
+        if borrowed {
+            // The client's head goes behind the upstream's in the same allocation; it is only read from
+            // now on, and the upstream write sees only its own bytes.
+            requestBorrowsReadBuffer = false
+            let upstreamEnd = head.writerIndex
+            head.writeImmutableBuffer(requestBytes)
+            request.bytes = head.getSlice(at: upstreamEnd, length: requestBytes.readableBytes)!
+            head.moveWriterIndex(to: upstreamEnd)
+        }
         connection.write(head)
         if !requestEnded {
             if expectContinue && bodyReceived == 0 && inbound?.readableBytes ?? 0 == 0 {

@@ -25,7 +25,7 @@ extension HTTP1ProxyHandler {
         responseStatus = head.status
         phase = .streamingResponse
         if !requestEnded || isUpgrade { closeAfterResponse = true }
-        let http10 = request.versionMinor == 0
+        let http10 = requestIsHTTP10
         switch framing {
         case .none: clientFraming = .none
         case .contentLength: clientFraming = .contentLength

@@ -62,6 +62,12 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
 
     // The current request.
     var request: RawRequestHead!
+    /// `request.bytes` is still a slice of the client's read buffer (see `processOnce`).
+    var requestBorrowsReadBuffer = false
+    /// `request.method` and `request.versionMinor == 0`, kept apart: reading them through `request`
+    /// copies the whole head (three reference counts) on the hot path.
+    var requestMethod = HTTPMethod.GET
+    var requestIsHTTP10 = false
     var requestFraming = MessageFraming.none
     var bodyRemaining = 0
     var requestChunks = ChunkedTracker()
@@ -261,7 +267,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
             guard var buffer = inbound, buffer.readableBytes > 0 else { return }
             lastActivity = .now()
             if headStartedAt == nil { headStartedAt = lastActivity }
-            var head: RawRequestHead
+            let head: RawRequestHead
             do {
                 guard let parsed = try buffer.readRawRequestHead(maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize) else {
                     inbound = buffer
@@ -276,13 +282,14 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
                 respondLocally(error.status, error.reason, close: true)
                 return
             }
-            // Own the head's bytes and drop every reference to the read buffer, so NIO can recycle it
-            // for the next read instead of allocating a new one (and idle connections hold none).
-            var owned = allocator.buffer(capacity: head.bytes.readableBytes)
-            owned.writeImmutableBuffer(head.bytes)
-            head.bytes = owned
+            // The head still lies in the read buffer. `attach` copies it next to the upstream request
+            // (one allocation for both); otherwise it is copied here. Either way no reference to the
+            // read buffer is left once this returns, so NIO can recycle it for the next read instead
+            // of allocating a new one (and idle connections hold none).
             inbound = buffer.readableBytes > 0 ? buffer : nil
+            requestBorrowsReadBuffer = true
             startRequest(head)
+            if requestBorrowsReadBuffer { ownRequestHead() }
         case .awaitingResponse, .streamingResponse:
             if !requestEnded, let upstream { forwardBody(to: upstream) }
         case .local:
@@ -290,6 +297,15 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
         case .filtering, .connecting, .upgraded, .closed:
             break
         }
+    }
+
+    /// Gives the current request head bytes of its own (see `processOnce`).
+    func ownRequestHead() {
+        requestBorrowsReadBuffer = false
+        guard let head = request else { return }
+        var owned = allocator.buffer(capacity: head.bytes.readableBytes)
+        owned.writeImmutableBuffer(head.bytes)
+        request.bytes = owned
     }
 
     /// Pipelined bytes held while a response is in flight; the client is not read beyond this.

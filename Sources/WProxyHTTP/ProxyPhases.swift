@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTP1
 
 /// One upstream the engine may send a request to. `id` keys the connection pool and the
-/// mode's health and load tables.
-package struct UpstreamPeer: Sendable {
+/// mode's health and load tables. Immutable; a class so that passing one around (several times
+/// per request) costs one reference count, not one per string and existential inside.
+package final class UpstreamPeer: Sendable {
     package let id: Int
     package let host: String
     package let port: Int

@@ -84,12 +84,28 @@ final class ReverseRouter: Sendable {
     }
 
     /// The route for a request, or nil when no site takes its host (or no route its path).
+    /// (Called twice per request: it works on the head's bytes and makes no strings in the usual
+    /// cases, an origin-form ASCII target and no site naming hosts.)
     func route(for head: RawRequestHead) -> RouteRuntime? {
-        let target = head.uri
-        let host = PathMatcher.authority(of: target) ?? head.value("host")
-        guard let site = sites.site(for: host), let route = paths[site].route(for: PathMatcher.path(of: target)) else {
-            return nil
+        let site: Int
+        if sites.matchesHosts {
+            let host = head.isOriginForm ? head.firstValue("host") : PathMatcher.authority(of: head.uri) ?? head.firstValue("host")
+            guard let found = sites.site(for: host) else { return nil }
+            site = found
+        } else {
+            guard let only = sites.defaultSiteIndex else { return nil }
+            site = only
         }
+        let paths = self.paths[site]
+        let match = head.bytes.withUnsafeReadableBytes { bytes in
+            paths.route(forOriginForm: UnsafeRawBufferPointer(rebasing: bytes[head.target]))
+        }
+        let route: Int?
+        switch match {
+        case .route(let found): route = found
+        case .undecided: route = paths.route(for: PathMatcher.path(of: head.uri))
+        }
+        guard let route else { return nil }
         return routes[site][route]
     }
 

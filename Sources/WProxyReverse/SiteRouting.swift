@@ -31,6 +31,11 @@ package struct SiteMatcher: Sendable {
         self.defaultSite = defaultSite
     }
 
+    /// True when some site names hosts; otherwise every request goes to ``defaultSiteIndex`` and
+    /// the host need not be looked at.
+    package var matchesHosts: Bool { !exact.isEmpty || !wildcards.isEmpty }
+    package var defaultSiteIndex: Int? { defaultSite }
+
     /// The site for a `Host` value (port, case and a trailing dot ignored); nil: no site and no default.
     package func site(for host: String?) -> Int? {
         guard let host, !host.isEmpty else { return defaultSite }
@@ -54,7 +59,9 @@ package struct SiteMatcher: Sendable {
             guard let close = host.firstIndex(of: "]") else { return host }
             return String(host[...close])
         }
-        guard let colon = host.lastIndex(of: ":"), host.firstIndex(of: ":") == colon else { return host }
+        // (On the UTF-8 view: a colon is always a scalar boundary, and it is much cheaper than Characters.)
+        let utf8 = host.utf8
+        guard let colon = utf8.lastIndex(of: UInt8(ascii: ":")), utf8.firstIndex(of: UInt8(ascii: ":")) == colon else { return host }
         return String(host[..<colon])
     }
 }
@@ -64,11 +71,51 @@ package struct SiteMatcher: Sendable {
 /// `/api/` matches `/api/` and `/api/x`; `/` matches every path.
 package struct PathMatcher: Sendable {
     private let prefixes: [(path: String, route: Int)]
+    /// The same prefixes as bytes, when every one is ASCII (nil otherwise): for an ASCII path the
+    /// byte comparison then gives exactly the `String` result, without making strings.
+    private let asciiPrefixes: [(bytes: [UInt8], endsWithSlash: Bool, route: Int)]?
 
     package init(paths: [String]) {
         prefixes = paths.enumerated().map { ($0.element, $0.offset) }.sorted {
             ($0.path.utf8.count, -$0.route) > ($1.path.utf8.count, -$1.route)
         }
+        asciiPrefixes = prefixes.allSatisfy { $0.path.utf8.allSatisfy { $0 < 0x80 } }
+            ? prefixes.map { (Array($0.path.utf8), $0.path.hasSuffix("/"), $0.route) } : nil
+    }
+
+    /// The route for an origin-form request-target given as bytes (`/path?query`), when the answer
+    /// can be found on bytes (target and prefixes all ASCII); `.undecided` otherwise.
+    package func route(forOriginForm target: UnsafeRawBufferPointer) -> ByteMatch {
+        guard let asciiPrefixes, let first = target.first, first == UInt8(ascii: "/") else { return .undecided }
+        var pathEnd = target.count
+        for index in 0..<target.count {
+            let byte = target[index]
+            if byte >= 0x80 { return .undecided }
+            if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") {
+                pathEnd = index
+                break
+            }
+        }
+        if pathEnd < target.count {
+            for index in pathEnd..<target.count where target[index] >= 0x80 { return .undecided }
+        }
+        for (prefix, endsWithSlash, route) in asciiPrefixes where prefix.count <= pathEnd {
+            var equal = true
+            for index in 0..<prefix.count where target[index] != prefix[index] {
+                equal = false
+                break
+            }
+            guard equal else { continue }
+            if endsWithSlash || pathEnd == prefix.count || target[prefix.count] == UInt8(ascii: "/") { return .route(route) }
+        }
+        return .route(nil)
+    }
+
+    package enum ByteMatch: Equatable {
+        /// The answer (nil: no route takes the path).
+        case route(Int?)
+        /// Use ``route(for:)`` with ``path(of:)``.
+        case undecided
     }
 
     package func route(for path: Substring) -> Int? {

@@ -27,6 +27,41 @@ import WProxyHTTP
         #expect(head.httpHead.headers["x-a"] == ["spaced value"])
     }
 
+    /// Values are checked eight bytes at a time: a bad byte, trailing whitespace and obs-text must be
+    /// found wherever they fall in a word.
+    @Test func longValuesAreCheckedAtEveryOffset() throws {
+        let base = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        for position in 0..<base.count {
+            for bad: UInt8 in [0x00, 0x01, 0x0A, 0x1F, 0x7F] {
+                var value = base
+                value[position] = bad
+                var bytes = Array("GET / HTTP/1.1\r\nX-V: ".utf8) + value + Array("\r\n\r\n".utf8)
+                var buffer = ByteBuffer(bytes: bytes)
+                #expect(throws: RequestHeadError.self) { try buffer.readRawRequestHead(maxHead: 1024, maxURI: 64) }
+                bytes = Array("HTTP/1.1 200 OK\r\nX-V: ".utf8) + value + Array("\r\n\r\n".utf8)
+                buffer = ByteBuffer(bytes: bytes)
+                #expect(throws: ResponseHeadError.self) { try buffer.readRawResponseHead(limit: 1024) }
+            }
+            for good: UInt8 in [0x09, 0x20, 0x7E, 0x80, 0xFF] {
+                var value = base
+                value[position] = good
+                var buffer = ByteBuffer(bytes: Array("GET / HTTP/1.1\r\nX-V: ".utf8) + value + Array(" \t \r\nX-W: w\r\n\r\n".utf8))
+                let head = try #require(try buffer.readRawRequestHead(maxHead: 1024, maxURI: 64))
+                var expected = value
+                while let last = expected.last, last == 0x20 || last == 0x09 { expected.removeLast() }
+                while let first = expected.first, first == 0x20 || first == 0x09 { expected.removeFirst() }  // leading OWS
+                #expect(Array(head.value(head.fields[0])) == expected)
+                #expect(head.value("x-w") == "w")
+                var response = ByteBuffer(bytes: Array("HTTP/1.1 200 OK\r\nX-V: ".utf8) + value + Array("\r\n\r\n".utf8))
+                let responseHead = try #require(try response.readRawResponseHead(limit: 1024))
+                #expect(Array(responseHead.value(responseHead.fields[0])) == expected)
+            }
+        }
+        var empty = ByteBuffer(string: "GET / HTTP/1.1\r\nX-E:    \r\nX-F:\r\n\r\n")
+        let head = try #require(try empty.readRawRequestHead(maxHead: 1024, maxURI: 64))
+        #expect(head.fields.count == 2 && head.value(head.fields[0]).isEmpty && head.value(head.fields[1]).isEmpty)
+    }
+
     @Test func dripFedHeadsWaitForTheEmptyLine() throws {
         let text = "POST /u HTTP/1.0\r\nContent-Length: 3\r\n\r\n"
         for end in 0..<text.utf8.count {

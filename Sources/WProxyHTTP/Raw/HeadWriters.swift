@@ -104,49 +104,74 @@ package enum HeadWriters {
         _ head: RawResponseHead, into buffer: inout ByteBuffer, framing: ClientFraming, keepAlive: Bool, clientIsHTTP10: Bool,
         keepUpgrade: Bool = false
     ) {
-        buffer.writeStaticString("HTTP/1.1 ")
-        var bytes = head.bytes
-        buffer.writeBytes(bytes.readableBytesView[head.statusLine])
-        buffer.writeStaticString("\r\n")
-        // Names listed in Connection are hop-by-hop too.
-        let view = bytes.readableBytesView
-        var tokens = ConnectionTokens()
-        for field in head.fields where head.nameIs(field, "connection") {
-            tokens.scan(view, field.valueStart..<field.valueEnd)
-        }
-        for field in head.fields {
-            let name = head.name(field)
-            switch name.count {
-            case 2 where bytesEqualIgnoringCase(name, "te"): continue
-            case 7 where bytesEqualIgnoringCase(name, "trailer"): continue
-            case 7 where bytesEqualIgnoringCase(name, "upgrade"):
-                if !keepUpgrade { continue }
-                buffer.writeBytes(bytes.readableBytesView[field.nameStart..<field.valueEnd])
-                buffer.writeStaticString("\r\n")
-                continue
-            case 10 where bytesEqualIgnoringCase(name, "connection") || bytesEqualIgnoringCase(name, "keep-alive"): continue
-            case 14 where bytesEqualIgnoringCase(name, "content-length"):
-                if case .chunked = framing { continue }
-                if case .close = framing { continue }
-            case 16 where bytesEqualIgnoringCase(name, "proxy-connection"): continue
-            case 17 where bytesEqualIgnoringCase(name, "transfer-encoding"): continue
-            case 18 where bytesEqualIgnoringCase(name, "proxy-authenticate"): continue
-            default: break
+        // At most: the head itself (the status line keeps its length) plus the lines added here.
+        let reserve = head.bytes.readableBytes + 64
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: reserve) { out in
+            head.bytes.withUnsafeReadableBytes { bytes in
+                var writer = HeadByteWriter(out)
+                writer.append("HTTP/1.1 ")
+                writer.append(bytes, head.statusLine.lowerBound, head.statusLine.upperBound)
+                writer.append("\r\n")
+                // Names listed in Connection are hop-by-hop too.
+                var tokens = ConnectionTokens()
+                for field in head.fields where rawEqualIgnoringCase(bytes, field.nameStart, field.nameEnd, "connection") {
+                    tokens.scan(bytes, field.valueStart..<field.valueEnd)
+                }
+                // Kept lines that follow each other in the upstream's head are copied in one piece.
+                var runStart = -1
+                var runEnd = -1
+                for field in head.fields {
+                    let start = field.nameStart
+                    let end = field.nameEnd
+                    var keep = true
+                    switch end - start {
+                    case 2 where rawEqualIgnoringCase(bytes, start, end, "te"): keep = false
+                    case 7 where rawEqualIgnoringCase(bytes, start, end, "trailer"): keep = false
+                    case 7 where rawEqualIgnoringCase(bytes, start, end, "upgrade"): keep = keepUpgrade
+                    case 10 where rawEqualIgnoringCase(bytes, start, end, "connection") || rawEqualIgnoringCase(bytes, start, end, "keep-alive"):
+                        keep = false
+                    case 14 where rawEqualIgnoringCase(bytes, start, end, "content-length"):
+                        if case .chunked = framing { keep = false }
+                        if case .close = framing { keep = false }
+                    case 16 where rawEqualIgnoringCase(bytes, start, end, "proxy-connection"): keep = false
+                    case 17 where rawEqualIgnoringCase(bytes, start, end, "transfer-encoding"): keep = false
+                    case 18 where rawEqualIgnoringCase(bytes, start, end, "proxy-authenticate"): keep = false
+                    default: break
+                    }
+                    // ("upgrade" is never among the other tokens.)
+                    if keep, !tokens.others.isEmpty, tokens.names(bytes, start..<end) { keep = false }
+                    guard keep else { continue }
+                    // The line as received is name through value end; a trimmed value is written without
+                    // its trailing whitespace, so only lines that end at their CRLF can join a run.
+                    let lineEnd = field.valueEnd
+                    if runEnd == start && runEnd >= 0 {
+                        runEnd = lineEnd + 2
+                    } else {
+                        if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
+                        runStart = start
+                        runEnd = lineEnd + 2
+                    }
+                    if bytes[lineEnd] != 0x0D {
+                        // Trailing whitespace after the value: end the run at the value, add the CRLF.
+                        writer.append(bytes, runStart, lineEnd)
+                        writer.append("\r\n")
+                        runStart = -1
+                        runEnd = -1
+                    }
+                }
+                if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
+                if case .chunked = framing { writer.append("Transfer-Encoding: chunked\r\n") }
+                if keepUpgrade {
+                    writer.append("Connection: upgrade\r\n")
+                } else if !keepAlive {
+                    writer.append("Connection: close\r\n")
+                } else if clientIsHTTP10 {
+                    writer.append("Connection: keep-alive\r\n")
+                }
+                writer.append("\r\n")
+                return writer.count
             }
-            if !tokens.others.isEmpty, tokens.names(name, in: view) { continue }
-            buffer.writeBytes(view[field.nameStart..<field.valueEnd])
-            buffer.writeStaticString("\r\n")
         }
-        bytes = ByteBuffer()
-        if case .chunked = framing { buffer.writeStaticString("Transfer-Encoding: chunked\r\n") }
-        if keepUpgrade {
-            buffer.writeStaticString("Connection: upgrade\r\n")
-        } else if !keepAlive {
-            buffer.writeStaticString("Connection: close\r\n")
-        } else if clientIsHTTP10 {
-            buffer.writeStaticString("Connection: keep-alive\r\n")
-        }
-        buffer.writeStaticString("\r\n")
     }
 
     /// A head the proxy made itself (errors, static files).
@@ -191,6 +216,18 @@ extension RawResponseHead {
         return number
     }
 
+    /// ``plainLength(_:)`` on raw bytes.
+    @inline(__always)
+    static func plainLength(_ value: UnsafeRawBufferPointer) -> Int? {
+        guard !value.isEmpty, value.count <= 18 else { return nil }
+        var number = 0
+        for byte in value {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            number = number * 10 + Int(byte - 0x30)
+        }
+        return number
+    }
+
     /// Framing and keep-alive as the head declares them, with the checks of ``ResponseFramingValidator``
     /// (502 for both Content-Length and Transfer-Encoding, or conflicting/malformed lengths).
     package func framing(requestMethod: HTTPMethod) throws(FramingError) -> (framing: MessageFraming, keepAlive: Bool) {
@@ -200,37 +237,52 @@ extension RawResponseHead {
         var chunkedCount = 0
         var connectionClose = false
         var connectionKeepAlive = false
-        for field in fields {
-            let name = self.name(field)
-            switch name.count {
-            case 10 where bytesEqualIgnoringCase(name, "connection"):
-                var tokens = ConnectionTokens()
-                tokens.scan(bytes.readableBytesView, field.valueStart..<field.valueEnd)
-                connectionClose = connectionClose || tokens.close
-                connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
-            case 14 where bytesEqualIgnoringCase(name, "content-length"):
-                if let number = Self.plainLength(value(field)) {
-                    if let length, length != number { throw FramingError(.badGateway, "upstream sent conflicting Content-Length values") }
-                    length = number
-                    continue
+        var failure: FramingError?
+        // (One pass over the head's bytes: no views, no strings unless a value is unusual.)
+        bytes.withUnsafeReadableBytes { raw in
+            for field in fields {
+                let start = field.nameStart
+                let end = field.nameEnd
+                switch end - start {
+                case 10 where rawEqualIgnoringCase(raw, start, end, "connection"):
+                    var tokens = ConnectionTokens()
+                    tokens.scan(raw, field.valueStart..<field.valueEnd)
+                    connectionClose = connectionClose || tokens.close
+                    connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
+                case 14 where rawEqualIgnoringCase(raw, start, end, "content-length"):
+                    if let number = Self.plainLength(UnsafeRawBufferPointer(rebasing: raw[field.valueStart..<field.valueEnd])) {
+                        if let length, length != number {
+                            failure = FramingError(.badGateway, "upstream sent conflicting Content-Length values")
+                            return
+                        }
+                        length = number
+                        continue
+                    }
+                    for element in listElements(String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)) {
+                        guard !element.isEmpty, element.utf8.count <= 18, element.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                            let number = Int(element)
+                        else {
+                            failure = FramingError(.badGateway, "upstream sent a malformed Content-Length")
+                            return
+                        }
+                        if let length, length != number {
+                            failure = FramingError(.badGateway, "upstream sent conflicting Content-Length values")
+                            return
+                        }
+                        length = number
+                    }
+                case 17 where rawEqualIgnoringCase(raw, start, end, "transfer-encoding"):
+                    hasTE = true
+                    for element in listElements(String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)) {
+                        chunkedLast = tokenEquals(element, "chunked")
+                        if chunkedLast { chunkedCount += 1 }
+                    }
+                default:
+                    break
                 }
-                for element in listElements(valueString(field)) {
-                    guard !element.isEmpty, element.utf8.count <= 18, element.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                        let number = Int(element)
-                    else { throw FramingError(.badGateway, "upstream sent a malformed Content-Length") }
-                    if let length, length != number { throw FramingError(.badGateway, "upstream sent conflicting Content-Length values") }
-                    length = number
-                }
-            case 17 where bytesEqualIgnoringCase(name, "transfer-encoding"):
-                hasTE = true
-                for element in listElements(valueString(field)) {
-                    chunkedLast = tokenEquals(element, "chunked")
-                    if chunkedLast { chunkedCount += 1 }
-                }
-            default:
-                break
             }
         }
+        if let failure { throw failure }
         let http11 = versionMinor >= 1
         var keepAlive = http11 ? !connectionClose : connectionKeepAlive && !connectionClose
         if hasTE && length != nil {
@@ -259,83 +311,109 @@ extension HeadWriters {
         _ head: RawRequestHead, into buffer: inout ByteBuffer, forwarded: ForwardedInfo, hostOverride: String?,
         defaultHost: String, keepUpgrade: Bool, framing: MessageFraming, dropExpect: Bool
     ) {
-        let view = head.bytes.readableBytesView
-        buffer.writeBytes(view[0..<head.target.upperBound])
-        buffer.writeStaticString(" HTTP/1.1\r\n")
-        var tokens = ConnectionTokens()
-        for field in head.fields where head.nameIs(field, "connection") {
-            tokens.scan(view, field.valueStart..<field.valueEnd)
-        }
-        var forwardedFor: [RawResponseHead.Field] = []
-        var hasHost = false
-        var keptUpgrade = false
-        for field in head.fields {
-            let name = head.name(field)
-            switch name.count {
-            case 2 where bytesEqualIgnoringCase(name, "te"): continue
-            case 4 where bytesEqualIgnoringCase(name, "host"):
-                hasHost = true
-                if hostOverride != nil { continue }
-            case 6 where dropExpect && bytesEqualIgnoringCase(name, "expect"): continue
-            case 7 where bytesEqualIgnoringCase(name, "trailer"): continue
-            case 7 where bytesEqualIgnoringCase(name, "upgrade"):
-                guard keepUpgrade else { continue }
-                keptUpgrade = true
-                buffer.writeBytes(view[field.nameStart..<field.valueEnd])
-                buffer.writeStaticString("\r\n")
-                continue
-            case 10 where bytesEqualIgnoringCase(name, "connection") || bytesEqualIgnoringCase(name, "keep-alive"): continue
-            case 14 where bytesEqualIgnoringCase(name, "content-length"): continue  // written from the framing
-            case 15 where bytesEqualIgnoringCase(name, "x-forwarded-for"):
-                forwardedFor.append(field)
-                continue
-            case 16 where bytesEqualIgnoringCase(name, "x-forwarded-host") || bytesEqualIgnoringCase(name, "proxy-connection"):
-                continue
-            case 17 where bytesEqualIgnoringCase(name, "x-forwarded-proto") || bytesEqualIgnoringCase(name, "transfer-encoding"):
-                continue
-            case 18 where bytesEqualIgnoringCase(name, "proxy-authenticate"): continue
-            case 19 where bytesEqualIgnoringCase(name, "proxy-authorization"): continue
-            default: break
+        // At most: the head itself (kept lines and X-Forwarded-For values are copied once, and each
+        // value's separator is shorter than the line it came from) plus the lines added here.
+        let hostLength = hostOverride?.utf8.count ?? defaultHost.utf8.count
+        let reserve = head.bytes.readableBytes + 200 + hostLength + (forwarded.clientIP?.utf8.count ?? 0)
+            + forwarded.proto.utf8.count + (forwarded.host?.utf8.count ?? 0)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: reserve) { out in
+            head.bytes.withUnsafeReadableBytes { bytes in
+                var writer = HeadByteWriter(out)
+                writer.append(bytes, 0, head.target.upperBound)
+                writer.append(" HTTP/1.1\r\n")
+                var tokens = ConnectionTokens()
+                for field in head.fields where rawEqualIgnoringCase(bytes, field.nameStart, field.nameEnd, "connection") {
+                    tokens.scan(bytes, field.valueStart..<field.valueEnd)
+                }
+                var forwardedFor: [RawResponseHead.Field] = []
+                var hasHost = false
+                var keptUpgrade = false
+                // Kept lines that follow each other in the client's head are copied in one piece.
+                var runStart = -1
+                var runEnd = -1
+                for field in head.fields {
+                    let start = field.nameStart
+                    let end = field.nameEnd
+                    var keep = true
+                    switch end - start {
+                    case 2 where rawEqualIgnoringCase(bytes, start, end, "te"): keep = false
+                    case 4 where rawEqualIgnoringCase(bytes, start, end, "host"):
+                        hasHost = true
+                        if hostOverride != nil { keep = false }
+                    case 6 where dropExpect && rawEqualIgnoringCase(bytes, start, end, "expect"): keep = false
+                    case 7 where rawEqualIgnoringCase(bytes, start, end, "trailer"): keep = false
+                    case 7 where rawEqualIgnoringCase(bytes, start, end, "upgrade"):
+                        keep = keepUpgrade
+                        if keepUpgrade { keptUpgrade = true }
+                    case 10 where rawEqualIgnoringCase(bytes, start, end, "connection") || rawEqualIgnoringCase(bytes, start, end, "keep-alive"):
+                        keep = false
+                    case 14 where rawEqualIgnoringCase(bytes, start, end, "content-length"): keep = false  // written from the framing
+                    case 15 where rawEqualIgnoringCase(bytes, start, end, "x-forwarded-for"):
+                        forwardedFor.append(field)
+                        keep = false
+                    case 16 where rawEqualIgnoringCase(bytes, start, end, "x-forwarded-host") || rawEqualIgnoringCase(bytes, start, end, "proxy-connection"):
+                        keep = false
+                    case 17 where rawEqualIgnoringCase(bytes, start, end, "x-forwarded-proto") || rawEqualIgnoringCase(bytes, start, end, "transfer-encoding"):
+                        keep = false
+                    case 18 where rawEqualIgnoringCase(bytes, start, end, "proxy-authenticate"): keep = false
+                    case 19 where rawEqualIgnoringCase(bytes, start, end, "proxy-authorization"): keep = false
+                    default: break
+                    }
+                    if keep, !tokens.others.isEmpty, tokens.names(bytes, start..<end) { keep = false }
+                    guard keep else { continue }
+                    let lineEnd = field.valueEnd
+                    if runEnd == start && runEnd >= 0 {
+                        runEnd = lineEnd + 2
+                    } else {
+                        if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
+                        runStart = start
+                        runEnd = lineEnd + 2
+                    }
+                    if bytes[lineEnd] != 0x0D {
+                        // Trailing whitespace after the value: end the run at the value, add the CRLF.
+                        writer.append(bytes, runStart, lineEnd)
+                        writer.append("\r\n")
+                        runStart = -1
+                        runEnd = -1
+                    }
+                }
+                if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
+                if keptUpgrade { writer.append("Connection: upgrade\r\n") }
+                if let hostOverride {
+                    writer.appendField("Host", hostOverride)
+                } else if !hasHost {
+                    writer.appendField("Host", defaultHost)
+                }
+                if forwarded.clientIP != nil || !forwardedFor.isEmpty {
+                    writer.append("X-Forwarded-For: ")
+                    var first = true
+                    for field in forwardedFor where field.valueEnd > field.valueStart {
+                        if !first { writer.append(", ") }
+                        writer.append(bytes, field.valueStart, field.valueEnd)
+                        first = false
+                    }
+                    if let clientIP = forwarded.clientIP {
+                        if !first { writer.append(", ") }
+                        writer.append(clientIP)
+                    }
+                    writer.append("\r\n")
+                }
+                writer.appendField("X-Forwarded-Proto", forwarded.proto)
+                if let host = forwarded.host { writer.appendField("X-Forwarded-Host", host) }
+                switch framing {
+                case .contentLength(let length):
+                    writer.append("Content-Length: ")
+                    writer.appendDecimal(length)
+                    writer.append("\r\n")
+                case .chunked:
+                    writer.append("Transfer-Encoding: chunked\r\n")
+                case .none, .untilClose:
+                    break
+                }
+                writer.append("\r\n")
+                return writer.count
             }
-            if !tokens.others.isEmpty, tokens.names(name, in: view) { continue }
-            buffer.writeBytes(view[field.nameStart..<field.valueEnd])
-            buffer.writeStaticString("\r\n")
         }
-        if keptUpgrade { buffer.writeStaticString("Connection: upgrade\r\n") }
-        if let hostOverride {
-            writeField("Host", hostOverride, into: &buffer)
-        } else if !hasHost {
-            writeField("Host", defaultHost, into: &buffer)
-        }
-        if forwarded.clientIP != nil || !forwardedFor.isEmpty {
-            buffer.writeStaticString("X-Forwarded-For: ")
-            var first = true
-            for field in forwardedFor where field.valueEnd > field.valueStart {
-                if !first { buffer.writeStaticString(", ") }
-                buffer.writeBytes(view[field.valueStart..<field.valueEnd])
-                first = false
-            }
-            if let clientIP = forwarded.clientIP {
-                if !first { buffer.writeStaticString(", ") }
-                buffer.writeString(clientIP)
-            }
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("X-Forwarded-Proto: ")
-        buffer.writeString(forwarded.proto)
-        buffer.writeStaticString("\r\n")
-        if let host = forwarded.host { writeField("X-Forwarded-Host", host, into: &buffer) }
-        switch framing {
-        case .contentLength(let length):
-            buffer.writeStaticString("Content-Length: ")
-            buffer.writeString(String(length))
-            buffer.writeStaticString("\r\n")
-        case .chunked:
-            buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
-        case .none, .untilClose:
-            break
-        }
-        buffer.writeStaticString("\r\n")
     }
 }
 

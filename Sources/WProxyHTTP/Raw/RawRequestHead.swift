@@ -40,6 +40,19 @@ package struct RawRequestHead {
         values(name).first
     }
 
+    /// The first value of the header `lowercasedName` (any case), found on bytes: one string, for the value.
+    package func firstValue(_ lowercasedName: StaticString) -> String? {
+        for field in fields where bytesEqualIgnoringCase(name(field), lowercasedName) {
+            return valueString(field)
+        }
+        return nil
+    }
+
+    /// True when the request-target starts with `/` (origin-form).
+    package var isOriginForm: Bool {
+        bytes.getInteger(at: bytes.readerIndex + target.lowerBound, as: UInt8.self) == UInt8(ascii: "/")
+    }
+
     /// The whole head as NIO's type, for code that wants one (static files, tests).
     package var httpHead: HTTPRequestHead {
         var headers = HTTPHeaders()
@@ -152,13 +165,8 @@ extension ByteBuffer {
             offset += 1
             while offset < count, bytes[offset] == 0x20 || bytes[offset] == 0x09 { offset += 1 }
             let valueStart = offset
-            var valueEnd = offset
-            while offset < count, bytes[offset] != 0x0D {
-                let byte = bytes[offset]
-                guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return bad("control character in a header") }
-                offset += 1
-                if byte != 0x20 && byte != 0x09 { valueEnd = offset }
-            }
+            guard let (lineEnd, valueEnd) = scanFieldValue(bytes, from: valueStart) else { return bad("control character in a header") }
+            offset = lineEnd
             guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return bad("bare CR") }
             fields.append(.init(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
             offset += 2
@@ -202,28 +210,32 @@ extension RawRequestHead {
         var connectionUpgrade = false
         var connectionClose = false
         var connectionKeepAlive = false
-        for field in fields {
-            let name = self.name(field)
-            switch name.count {
-            case 4 where bytesEqualIgnoringCase(name, "host"):
-                if facts.host == nil { facts.host = valueString(field) }
-            case 6 where bytesEqualIgnoringCase(name, "expect"):
-                facts.expect = valueString(field)
-            case 7 where bytesEqualIgnoringCase(name, "upgrade"):
-                hasUpgrade = true
-            case 10 where bytesEqualIgnoringCase(name, "connection"):
-                var tokens = ConnectionTokens()
-                tokens.scan(bytes.readableBytesView, field.valueStart..<field.valueEnd)
-                connectionClose = connectionClose || tokens.close
-                connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
-                connectionUpgrade = connectionUpgrade || tokens.upgrade
-            case 14 where bytesEqualIgnoringCase(name, "content-length"):
-                lengths.append(contentsOf: listElements(valueString(field)).map(String.init))
-            case 17 where bytesEqualIgnoringCase(name, "transfer-encoding"):
-                hasTE = true
-                codings.append(contentsOf: listElements(valueString(field)).map(String.init))
-            default:
-                break
+        // (One pass over the head's bytes: no views; strings only for the values kept or checked.)
+        bytes.withUnsafeReadableBytes { raw in
+            for field in fields {
+                let start = field.nameStart
+                let end = field.nameEnd
+                switch end - start {
+                case 4 where rawEqualIgnoringCase(raw, start, end, "host"):
+                    if facts.host == nil { facts.host = String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self) }
+                case 6 where rawEqualIgnoringCase(raw, start, end, "expect"):
+                    facts.expect = String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)
+                case 7 where rawEqualIgnoringCase(raw, start, end, "upgrade"):
+                    hasUpgrade = true
+                case 10 where rawEqualIgnoringCase(raw, start, end, "connection"):
+                    var tokens = ConnectionTokens()
+                    tokens.scan(raw, field.valueStart..<field.valueEnd)
+                    connectionClose = connectionClose || tokens.close
+                    connectionKeepAlive = connectionKeepAlive || tokens.keepAlive
+                    connectionUpgrade = connectionUpgrade || tokens.upgrade
+                case 14 where rawEqualIgnoringCase(raw, start, end, "content-length"):
+                    lengths.append(contentsOf: listElements(String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)).map(String.init))
+                case 17 where rawEqualIgnoringCase(raw, start, end, "transfer-encoding"):
+                    hasTE = true
+                    codings.append(contentsOf: listElements(String(decoding: raw[field.valueStart..<field.valueEnd], as: UTF8.self)).map(String.init))
+                default:
+                    break
+                }
             }
         }
         facts.isUpgrade = hasUpgrade && connectionUpgrade

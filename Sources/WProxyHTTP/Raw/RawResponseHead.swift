@@ -140,15 +140,10 @@ extension ByteBuffer {
             offset += 1
             while offset < count, bytes[offset] == 0x20 || bytes[offset] == 0x09 { offset += 1 }
             let valueStart = offset
-            var valueEnd = offset
-            while offset < count, bytes[offset] != 0x0D {
-                let byte = bytes[offset]
-                guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else {
-                    return .failure(ResponseHeadError("control character in a response header"))
-                }
-                offset += 1
-                if byte != 0x20 && byte != 0x09 { valueEnd = offset }
+            guard let (lineEnd, valueEnd) = scanFieldValue(bytes, from: valueStart) else {
+                return .failure(ResponseHeadError("control character in a response header"))
             }
+            offset = lineEnd
             guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return .failure(ResponseHeadError("bare CR in response head")) }
             fields.append(.init(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
             offset += 2
@@ -157,14 +152,41 @@ extension ByteBuffer {
     }
 }
 
-/// RFC 9110 token characters.
+/// RFC 9110 token characters (a bitmap of the 128 ASCII codes: two shifts and a mask per byte).
 @inline(__always)
 func isTokenByte(_ byte: UInt8) -> Bool {
-    switch byte {
-    case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-    case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
-    default: return false
+    // Bits set for ! # $ % & ' * + - . 0-9 (0x00-0x3F) and A-Z ^ _ ` a-z | ~ (0x40-0x7F).
+    let low: UInt64 = 0x03FF_6CFA_0000_0000
+    let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+    let word = byte < 0x40 ? low : byte < 0x80 ? high : 0
+    return (word >> UInt64(byte & 0x3F)) & 1 != 0
+}
+
+/// The end of a header field value starting at `start`: the offset of its CR, and the value's end
+/// with trailing spaces and tabs trimmed; nil when a byte other than HTAB, SP, VCHAR or obs-text
+/// comes first. Eight bytes are checked at a time while none is a control character or DEL.
+@inline(__always)
+func scanFieldValue(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (lineEnd: Int, valueEnd: Int)? {
+    let count = bytes.count
+    var offset = start
+    while offset + 8 <= count {
+        let word = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        // Any byte below 0x20 (CR, HTAB and the controls), or equal to 0x7F? (Exact as a yes/no.)
+        let below = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+        let del = word ^ 0x7F7F_7F7F_7F7F_7F7F
+        let isDel = (del &- 0x0101_0101_0101_0101) & ~del & 0x8080_8080_8080_8080
+        if below | isDel != 0 { break }
+        offset += 8
     }
+    while offset < count {
+        let byte = bytes[offset]
+        if byte == 0x0D { break }
+        guard byte == 0x09 || (byte >= 0x20 && byte != 0x7F) else { return nil }
+        offset += 1
+    }
+    var valueEnd = offset
+    while valueEnd > start, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+    return (offset, valueEnd)
 }
 
 /// The tokens of a `Connection` value, read from raw bytes without making strings.
@@ -177,21 +199,25 @@ package struct ConnectionTokens {
 
     /// Scans `view[range]` (comma-separated, optional whitespace around elements).
     package mutating func scan(_ view: ByteBufferView, _ range: Range<Int>) {
+        _ = view.withContiguousStorageIfAvailable { scan(UnsafeRawBufferPointer($0), range) }
+    }
+
+    /// Scans `bytes[range]`; `others` are then ranges of `bytes`.
+    package mutating func scan(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
         var start = range.lowerBound
         var index = range.lowerBound
         while index <= range.upperBound {
-            if index == range.upperBound || view[view.startIndex + index] == UInt8(ascii: ",") {
+            if index == range.upperBound || bytes[index] == UInt8(ascii: ",") {
                 var lower = start
                 var upper = index
-                while lower < upper, view[view.startIndex + lower] == 0x20 || view[view.startIndex + lower] == 0x09 { lower += 1 }
-                while upper > lower, view[view.startIndex + upper - 1] == 0x20 || view[view.startIndex + upper - 1] == 0x09 { upper -= 1 }
+                while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }
+                while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09 { upper -= 1 }
                 if upper > lower {
-                    let token = view[(view.startIndex + lower)..<(view.startIndex + upper)]
-                    if bytesEqualIgnoringCase(token, "close") {
+                    if rawEqualIgnoringCase(bytes, lower, upper, "close") {
                         close = true
-                    } else if bytesEqualIgnoringCase(token, "keep-alive") {
+                    } else if rawEqualIgnoringCase(bytes, lower, upper, "keep-alive") {
                         keepAlive = true
-                    } else if bytesEqualIgnoringCase(token, "upgrade") {
+                    } else if rawEqualIgnoringCase(bytes, lower, upper, "upgrade") {
                         upgrade = true
                     } else {
                         others.append(lower..<upper)
@@ -209,6 +235,14 @@ package struct ConnectionTokens {
             if HeadWriters.equalIgnoringCase(view[(view.startIndex + range.lowerBound)..<(view.startIndex + range.upperBound)], name) {
                 return true
             }
+        }
+        return false
+    }
+
+    /// True when `bytes[name]` is one of the other tokens (ranges of the same `bytes`).
+    package func names(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> Bool {
+        for range in others where range.count == name.count {
+            if rawEqualIgnoringCase(bytes, range, bytes, name) { return true }
         }
         return false
     }
