@@ -21,7 +21,8 @@ final class GlueHandler: ChannelDuplexHandler {
     fileprivate var partner: GlueHandler?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
-    private var sawInputEOF = false
+    /// EOF was read from this side (the partner's write side is being shut).
+    private(set) var sawInputEOF = false
 
     init(side: Side, session: RelaySession) {
         self.side = side
@@ -62,6 +63,8 @@ final class GlueHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // Moved to the tunnel engine: the sockets live on there, nothing ended.
+        if session.migrated { return partner = nil }
         session.sideClosed()
         partner?.partnerClose()
         partner = nil
@@ -77,6 +80,7 @@ final class GlueHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if session.migrated { return }
         session.noteEnd(.error)
         context.close(promise: nil)
     }

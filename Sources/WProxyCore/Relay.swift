@@ -23,9 +23,9 @@ package enum Relay {
     /// `clientSentEOF`: the client's EOF was read before the join (it is passed on upstream).
     /// `onFinish` runs once on that event loop when both sides have closed.
     ///
-    /// With `handoff` (only for plain TCP sockets on both sides, no TLS or other handler left in
-    /// either pipeline) the tunnel moves to the `TunnelEngine`; otherwise, or when the engine is off,
-    /// a pair of `GlueHandler`s relays it inside NIO.
+    /// A pair of `GlueHandler`s relays it inside NIO. With `handoff` (only for plain TCP sockets on
+    /// both sides, no TLS or other handler left in either pipeline) a tunnel that lives longer than
+    /// `migrateAfter` then moves to the `TunnelEngine`.
     package static func join(
         client: any Channel,
         upstream: any Channel,
@@ -38,23 +38,25 @@ package enum Relay {
         let eventLoop = client.eventLoop
         eventLoop.preconditionInEventLoop()
         precondition(upstream.eventLoop === eventLoop, "relay channels must share one event loop")
-        if let handoff, let engine = TunnelEngine.shared,
-           handOff(client: client, upstream: upstream, initialUpstreamData: initialUpstreamData,
-                   clientSentEOF: clientSentEOF, idleTimeout: idleTimeout, tracker: handoff.tracker,
-                   engine: engine, onFinish: onFinish)
-        {
-            return
-        }
         try glue(client: client, upstream: upstream, initialUpstreamData: initialUpstreamData,
-                 clientSentEOF: clientSentEOF, idleTimeout: idleTimeout, onFinish: onFinish)
+                 clientSentEOF: clientSentEOF, idleTimeout: idleTimeout,
+                 handoff: TunnelEngine.shared == nil ? nil : handoff, onFinish: onFinish)
     }
+
+    /// A tunnel starts in NIO and moves to the engine once it has lived this long: short tunnels
+    /// (one request and gone) never pay for the move, long ones (idle or busy) get the engine's
+    /// smaller memory and cheaper relaying.
+    static let migrateAfter = TimeAmount.seconds(1)
+    /// When a move has to wait (writes still queued), the next try comes this much later.
+    static let migrateRetry = TimeAmount.milliseconds(250)
 
     private static func glue(
         client: any Channel, upstream: any Channel, initialUpstreamData: [ByteBuffer], clientSentEOF: Bool,
-        idleTimeout: TimeAmount?, onFinish: @escaping (RelayResult) -> Void
+        idleTimeout: TimeAmount?, handoff: TunnelHandoff?, onFinish: @escaping (RelayResult) -> Void
     ) throws {
         let eventLoop = client.eventLoop
         let session = RelaySession(idleTimeout: idleTimeout, now: eventLoop.now, onFinish: onFinish)
+        session.handoff = handoff
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair(session: session)
         try client.pipeline.syncOperations.addHandler(clientGlue)
         try upstream.pipeline.syncOperations.addHandler(upstreamGlue)
@@ -63,7 +65,7 @@ package enum Relay {
             upstream.write(buffer, promise: nil)
         }
         upstream.flush()
-        session.armIdleTimer(on: eventLoop, closing: [client, upstream])
+        session.armTimer(client: client, upstream: upstream, glue: (clientGlue, upstreamGlue))
         // A channel that closed before joining will never tell its glue handler: count it here.
         for (channel, other) in [(client, upstream), (upstream, client)] where !channel.isActive {
             session.sideClosed()
@@ -79,40 +81,42 @@ package enum Relay {
         }
     }
 
-    /// Moves the tunnel to the engine: duplicates both sockets, moves the tracker's entry, closes
-    /// the NIO channels and starts the engine tunnel. False (nothing changed) when it cannot.
-    private static func handOff(
-        client: any Channel, upstream: any Channel, initialUpstreamData: [ByteBuffer], clientSentEOF: Bool,
-        idleTimeout: TimeAmount?, tracker: ConnectionTracker, engine: TunnelEngine,
-        onFinish: @escaping (RelayResult) -> Void
+    /// Moves a running tunnel from its glue pair to the engine: duplicates both sockets, moves the
+    /// tracker's entry, closes the NIO channels (the glue handlers stand aside) and starts the
+    /// engine tunnel with the byte counts and half-close state so far. False (nothing changed) when
+    /// it cannot now: a side closed, or writes are still queued in NIO (those would be lost).
+    /// Runs on the event loop, from the session's timer, so no read is in progress.
+    static func migrate(
+        session: RelaySession, client: any Channel, upstream: any Channel, glue: (GlueHandler, GlueHandler)
     ) -> Bool {
-        guard client.isActive, upstream.isActive else { return false }
-        // Closing the client channel would drop writes NIO still queues (a SOCKS or CONNECT reply
-        // the kernel did not take yet). An empty write completes only after them: when it has not
-        // completed by now, keep the NIO relay.
-        var clientWritesDone = false
-        client.writeAndFlush(client.allocator.buffer(capacity: 0)).assumeIsolated().whenComplete { _ in
-            clientWritesDone = true
-        }
-        guard clientWritesDone else { return false }
-        guard let clientFD = ChannelDescriptor.duplicate(client) else { return false }
-        guard let upstreamFD = ChannelDescriptor.duplicate(upstream) else {
-            closeDescriptor(clientFD)
+        guard let tracker = session.handoff?.tracker, let engine = TunnelEngine.shared,
+              client.isActive, upstream.isActive,
+              writesDone(client), writesDone(upstream)
+        else { return false }
+        guard let clientFD = ChannelDescriptor.duplicate(client) else {
+            session.handoff = nil  // not a plain socket: stay in NIO for good
             return false
         }
-        var toUpstream: [UInt8] = []
-        for buffer in initialUpstreamData { toUpstream.append(contentsOf: buffer.readableBytesView) }
-        let idleMS = idleTimeout.map { UInt64(max($0.nanoseconds / 1_000_000, 1)) } ?? 0
+        guard let upstreamFD = ChannelDescriptor.duplicate(upstream) else {
+            closeDescriptor(clientFD)
+            session.handoff = nil
+            return false
+        }
+        let now = client.eventLoop.now
+        let idleMS = session.idleTimeout.map { UInt64(max($0.nanoseconds / 1_000_000, 1)) } ?? 0
         let tunnel = EngineTunnel(
-            client: clientFD, upstream: upstreamFD, toUpstream: toUpstream, clientSentEOF: clientSentEOF, idleMS: idleMS)
+            client: clientFD, upstream: upstreamFD, clientSentEOF: glue.0.sawInputEOF,
+            upstreamSentEOF: glue.1.sawInputEOF, bytesUp: session.bytesUp, bytesDown: session.bytesDown,
+            idleMS: idleMS, idleSoFarMS: UInt64(max((now - session.lastActivity).nanoseconds / 1_000_000, 0)))
         let loop = engine.loop(for: clientFD)
         guard let id = tracker.handOff(client, as: .tunnel(loop, tunnel)) else {
             closeDescriptor(clientFD)
             closeDescriptor(upstreamFD)
             return false
         }
+        session.migrated = true
+        let finish = NIOLoopBound(session.onFinish, eventLoop: client.eventLoop)
         let eventLoop = client.eventLoop
-        let finish = NIOLoopBound(onFinish, eventLoop: eventLoop)
         tunnel.onEnd = { result in
             eventLoop.execute {
                 finish.value(result)
@@ -124,5 +128,15 @@ package enum Relay {
         upstream.close(promise: nil)
         loop.submit(.start(tunnel))
         return true
+    }
+
+    /// Nothing is queued for writing in `channel`: an empty write completes only after everything
+    /// before it, so if it completed right away, the queue was empty.
+    private static func writesDone(_ channel: any Channel) -> Bool {
+        var done = false
+        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).assumeIsolated().whenComplete { _ in
+            done = true
+        }
+        return done
     }
 }

@@ -28,14 +28,20 @@ final class RelaySession {
     var bytesDown = 0
     var end: RelayEnd?
     var lastActivity: NIODeadline
+    let started: NIODeadline
     var closedSides = 0
-    var idleCheck: Scheduled<Void>?
+    var timer: Scheduled<Void>?
     let idleTimeout: TimeAmount?
     let onFinish: (RelayResult) -> Void
+    /// Set when the tunnel may move to the `TunnelEngine` (see `Relay.migrate`).
+    var handoff: TunnelHandoff?
+    /// The tunnel now lives in the engine; the glue handlers and channels are being dropped.
+    var migrated = false
 
     init(idleTimeout: TimeAmount?, now: NIODeadline, onFinish: @escaping (RelayResult) -> Void) {
         self.idleTimeout = idleTimeout
         self.lastActivity = now
+        self.started = now
         self.onFinish = onFinish
     }
 
@@ -47,23 +53,44 @@ final class RelaySession {
     func sideClosed() {
         closedSides += 1
         guard closedSides == 2 else { return }
-        idleCheck?.cancel()
-        idleCheck = nil
+        timer?.cancel()
+        timer = nil
         onFinish(RelayResult(bytesUp: bytesUp, bytesDown: bytesDown, end: end ?? .closed))
     }
 
-    /// Arms the idle timer: it fires at `lastActivity + timeout` and re-arms itself while there is
-    /// traffic, so the hot path only stores a timestamp per read instead of rescheduling a timer.
-    func armIdleTimer(on eventLoop: any EventLoop, closing channels: [any Channel]) {
-        guard let idleTimeout, closedSides < 2 else { return }
-        let deadline = lastActivity + idleTimeout
-        idleCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            if eventLoop.now >= self.lastActivity + idleTimeout {
+    /// The next moment the timer has something to do: the idle deadline, or the next attempt to
+    /// move the tunnel to the engine.
+    private var nextDeadline: NIODeadline? {
+        var deadline = idleTimeout.map { lastActivity + $0 }
+        if handoff != nil {
+            let attempt = max(started + Relay.migrateAfter, NIODeadline.now() + Relay.migrateRetry)
+            deadline = min(deadline ?? attempt, attempt)
+        }
+        return deadline
+    }
+
+    /// Arms the tunnel's one timer. It fires at the idle deadline (re-arming itself while there is
+    /// traffic, so the hot path only stores a timestamp per read) or when the tunnel is due to move
+    /// to the engine.
+    func armTimer(client: any Channel, upstream: any Channel, glue: (GlueHandler, GlueHandler)) {
+        guard closedSides == 0, !migrated, let deadline = nextDeadline else { return }
+        let eventLoop = client.eventLoop
+        timer = eventLoop.assumeIsolated().scheduleTask(deadline: max(deadline, started + Relay.migrateRetry)) {
+            self.timer = nil
+            guard self.closedSides == 0, !self.migrated else { return }
+            let now = eventLoop.now
+            if let idleTimeout = self.idleTimeout, now >= self.lastActivity + idleTimeout {
                 self.noteEnd(.idleTimeout)
-                for channel in channels { channel.close(promise: nil) }
-            } else {
-                self.armIdleTimer(on: eventLoop, closing: channels)
+                client.close(promise: nil)
+                upstream.close(promise: nil)
+                return
             }
+            if self.handoff != nil, now >= self.started + Relay.migrateAfter,
+               Relay.migrate(session: self, client: client, upstream: upstream, glue: glue)
+            {
+                return
+            }
+            self.armTimer(client: client, upstream: upstream, glue: glue)
         }
     }
 }

@@ -1,7 +1,8 @@
-"""The tunnel engine: established tunnels and parked keep-alive connections leave NIO.
+"""The tunnel engine: tunnels older than a second and parked keep-alive connections leave NIO.
 
 Which sockets the engine holds is read from /proc: its epoll sets are those that also hold a
 wake-up eventfd (registered with the data word 0xffffffffffffffff)."""
+import hashlib
 import os
 import signal
 import socket
@@ -61,6 +62,56 @@ def test_tcp_tunnel_moves_to_the_engine_and_relays(wproxy, servers):
         client.shutdown(socket.SHUT_WR)
         assert recv_all(client) == payload
     assert wait_until(lambda: engine_sockets(proxy) == 0, timeout=5)
+
+
+def test_busy_tunnel_moves_to_the_engine_mid_transfer_without_losing_bytes(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = wproxy("tcp", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream.port}")
+    sent = hashlib.sha256()
+    received = hashlib.sha256()
+    seen_in_engine = []
+    with connect(proxy.port) as client:
+        def reader():
+            client.settimeout(15)
+            while True:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                received.update(chunk)
+        thread = threading.Thread(target=reader)
+        thread.start()
+        deadline = time.monotonic() + 2.5  # spans the move at about 1 s
+        while time.monotonic() < deadline:
+            chunk = os.urandom(32 << 10)
+            sent.update(chunk)
+            client.sendall(chunk)
+            seen_in_engine.append(engine_sockets(proxy))
+            time.sleep(0.01)
+        client.shutdown(socket.SHUT_WR)
+        thread.join(20)
+    assert received.hexdigest() == sent.hexdigest()
+    assert 2 in seen_in_engine, "the tunnel moved while bytes were flowing"
+
+
+def test_half_closed_tunnel_moves_and_still_gets_the_reply(wproxy, servers):
+    def slow_reply(conn):
+        data = b""
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        time.sleep(2)  # the tunnel moves to the engine meanwhile, half-closed
+        conn.sendall(b"got " + str(len(data)).encode())
+        conn.close()
+
+    upstream = servers(slow_reply)
+    proxy = wproxy("tcp", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream.port}")
+    with connect(proxy.port) as client:
+        client.sendall(b"x" * 1000)
+        client.shutdown(socket.SHUT_WR)
+        assert wait_until(lambda: engine_sockets(proxy) == 2, timeout=5)
+        assert recv_all(client) == b"got 1000"
 
 
 def test_nio_relay_is_kept_when_the_engine_is_off(wproxy, servers, monkeypatch):

@@ -149,7 +149,7 @@ final class EngineLoop: @unchecked Sendable {
 
     private func start(_ tunnel: EngineTunnel) {
         tunnel.started = true
-        tunnel.lastActive = now
+        tunnel.lastActive = now &- min(tunnel.idleSoFarMS, now)
         liveCount += 1
         if tunnel.idleMS > 0 { idleTimed += 1 }
         for side in 0...1 { setSlot(tunnel[side].fd, .tunnel(tunnel)) }
@@ -161,9 +161,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             tunnel[side].interest = wanted
         }
-        // Bytes read before the hand-off (a peeked ClientHello, a PROXY header) go out first.
-        if tunnel.upstream.hasOutput { flushOutbox(tunnel, side: 1) }
-        if !tunnel.finished { settle(tunnel) }
+        settle(tunnel)
     }
 
     private func setSlot(_ fd: Int32, _ slot: Slot) {

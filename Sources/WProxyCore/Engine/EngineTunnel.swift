@@ -41,13 +41,20 @@ final class EngineTunnel: @unchecked Sendable {
     /// Set once before the tunnel is submitted to its loop; called on the loop's thread.
     var onEnd: (@Sendable (RelayResult) -> Void)?
 
-    init(client: Int32, upstream: Int32, toUpstream: [UInt8], clientSentEOF: Bool, idleMS: UInt64) {
+    /// Time already spent idle before the move, so the idle timeout keeps its meaning.
+    let idleSoFarMS: UInt64
+
+    init(client: Int32, upstream: Int32, clientSentEOF: Bool, upstreamSentEOF: Bool, bytesUp: Int, bytesDown: Int,
+         idleMS: UInt64, idleSoFarMS: UInt64) {
         self.client = EngineSide(fd: client)
         self.upstream = EngineSide(fd: upstream)
-        self.upstream.outbox = toUpstream
+        // A side that sent EOF had it passed on (the partner's write side is shut or being shut).
         self.client.sawEOF = clientSentEOF
-        self.bytesUp = toUpstream.count
+        self.upstream.sawEOF = upstreamSentEOF
+        self.bytesUp = bytesUp
+        self.bytesDown = bytesDown
         self.idleMS = idleMS
+        self.idleSoFarMS = idleSoFarMS
     }
 
     /// Side 0 is the client, side 1 the upstream.
