@@ -27,8 +27,11 @@ extension HTTP1ProxyHandler {
         if let timerDeadline, timerDeadline <= deadline, timer != nil { return }
         timer?.cancel()
         timerDeadline = deadline
-        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] in
-            self?.timerFired()
+        // A strong capture on purpose: one `weak` reference gives the handler a side table, and then
+        // every retain and release of it (several per request) takes Swift's slow path. The
+        // cycle lasts only until the timer fires or is cancelled (channelInactive, handlerRemoved).
+        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [self] in
+            timerFired()
         }
     }
 
