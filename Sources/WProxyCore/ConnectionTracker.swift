@@ -8,7 +8,7 @@ package final class ConnectionTracker: Sendable {
     /// (which a drain's quiesce closes at once, like an idle keep-alive channel). Plain values
     /// stored in the dictionary: handing off allocates nothing per connection here.
     enum Handed: Sendable {
-        case tunnel(EngineLoop, EngineTunnel)
+        case tunnel(EngineLoop, Int32)
         case parked(EngineLoop, Int32)
 
         var closeOnQuiesce: Bool {
@@ -18,7 +18,7 @@ package final class ConnectionTracker: Sendable {
 
         func close(id: Int) {
             switch self {
-            case .tunnel(let loop, let tunnel): loop.submit(.close(tunnel))
+            case .tunnel(let loop, let fd): loop.submit(.close(fd: fd, id: id))
             case .parked(let loop, let fd): loop.submit(.closeParked(fd: fd, id: id))
             }
         }

@@ -46,9 +46,9 @@ package enum Relay {
     /// A tunnel starts in NIO and moves to the engine once it has lived this long: short tunnels
     /// (one request and gone) never pay for the move, long ones (idle or busy) get the engine's
     /// smaller memory and cheaper relaying.
-    static let migrateAfter = TimeAmount.seconds(1)
+    static let migrateAfter = TimeAmount.milliseconds(200)
     /// When a move has to wait (writes still queued), the next try comes this much later.
-    static let migrateRetry = TimeAmount.milliseconds(250)
+    static let migrateRetry = TimeAmount.milliseconds(100)
 
     private static func glue(
         client: any Channel, upstream: any Channel, initialUpstreamData: [ByteBuffer], clientSentEOF: Bool,
@@ -103,30 +103,25 @@ package enum Relay {
             return false
         }
         let now = client.eventLoop.now
-        let idleMS = session.idleTimeout.map { UInt64(max($0.nanoseconds / 1_000_000, 1)) } ?? 0
-        let tunnel = EngineTunnel(
-            client: clientFD, upstream: upstreamFD, clientSentEOF: glue.0.sawInputEOF,
-            upstreamSentEOF: glue.1.sawInputEOF, bytesUp: session.bytesUp, bytesDown: session.bytesDown,
-            idleMS: idleMS, idleSoFarMS: UInt64(max((now - session.lastActivity).nanoseconds / 1_000_000, 0)))
         let loop = engine.loop(for: clientFD)
-        guard let id = tracker.handOff(client, as: .tunnel(loop, tunnel)) else {
+        guard let id = tracker.handOff(client, as: .tunnel(loop, clientFD)) else {
             closeDescriptor(clientFD)
             closeDescriptor(upstreamFD)
             return false
         }
         session.migrated = true
-        let finish = NIOLoopBound(session.onFinish, eventLoop: client.eventLoop)
-        let eventLoop = client.eventLoop
-        tunnel.onEnd = { result in
-            eventLoop.execute {
-                finish.value(result)
-                tracker.tunnelEnded(id)
-            }
-        }
+        let request = TunnelRequest(
+            clientFD: clientFD, upstreamFD: upstreamFD, id: id,
+            clientSentEOF: glue.0.sawInputEOF, upstreamSentEOF: glue.1.sawInputEOF,
+            bytesUp: session.bytesUp, bytesDown: session.bytesDown,
+            idleMS: session.idleTimeout.map { UInt64(max($0.nanoseconds / 1_000_000, 1)) } ?? 0,
+            idleSoFarMS: UInt64(max((now - session.lastActivity).nanoseconds / 1_000_000, 0)),
+            tracker: tracker, onFinish: FinishCallback(call: session.onFinish),
+            eventLoop: client.eventLoop)
         // NIO closes its descriptors now; the sockets live on through ours.
         client.close(promise: nil)
         upstream.close(promise: nil)
-        loop.submit(.start(tunnel))
+        loop.submit(.start(request))
         return true
     }
 

@@ -15,8 +15,9 @@ import Synchronization
 /// Thread confinement: everything but `inbox` is touched only on the loop's own thread.
 final class EngineLoop: @unchecked Sendable {
     enum Command {
-        case start(EngineTunnel)
-        case close(EngineTunnel)
+        case start(TunnelRequest)
+        /// Drain: close the tunnel of this client socket and tracker entry, if it still runs.
+        case close(fd: Int32, id: Int)
         case park(ParkRequest)
         /// Drain: close the parked connection of this socket and tracker entry, if it still waits.
         case closeParked(fd: Int32, id: Int)
@@ -46,6 +47,8 @@ final class EngineLoop: @unchecked Sendable {
     /// Connections parked since the heap was last trimmed, and when that was.
     private var parkedSinceTrim = 0
     private var closedBeforeParking: Set<Int> = []
+    private var closedBeforeStart: Set<Int> = []
+    private var tunnelsSinceTrim = 0
     private var lastTrim: UInt64 = 0
 
     init?() {
@@ -97,7 +100,7 @@ final class EngineLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
         let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
         while true {
-            let timeout: Int32 = idleTimed > 0 ? Int32(Self.sweepMS) : -1
+            let timeout: Int32 = idleTimed > 0 || parkedSinceTrim + tunnelsSinceTrim > 0 ? Int32(Self.sweepMS) : -1
             let count = wproxy_epoll_wait(epfd, events, tokens, 256, timeout)
             now = Self.monotonicMS()
             if count < 0 {
@@ -114,10 +117,10 @@ final class EngineLoop: @unchecked Sendable {
                     handle(fd: Int32(truncatingIfNeeded: token), events: events[index])
                 }
             }
-            if idleTimed > 0, now >= nextSweep {
+            if now >= nextSweep {
                 nextSweep = now + Self.sweepMS
-                sweepIdle()
-                trimHeapAfterParking()
+                if idleTimed > 0 { sweepIdle() }
+                trimHeap()
             }
         }
     }
@@ -129,12 +132,12 @@ final class EngineLoop: @unchecked Sendable {
         }
         for command in commands {
             switch command {
-            case .start(let tunnel): start(tunnel)
-            case .close(let tunnel):
-                if tunnel.started {
+            case .start(let request): start(EngineTunnel(request))
+            case .close(let fd, let id):
+                if Int(fd) < table.count, case .tunnel(let tunnel)? = table[Int(fd)], tunnel.request.id == id {
                     finish(tunnel, .aborted)
                 } else {
-                    tunnel.closeRequested = true
+                    closedBeforeStart.insert(id)  // the drain overtook the start
                 }
             case .park(let request): park(ParkedConnection(request))
             case .closeParked(let fd, let id):
@@ -152,8 +155,9 @@ final class EngineLoop: @unchecked Sendable {
         tunnel.lastActive = now &- min(tunnel.idleSoFarMS, now)
         liveCount += 1
         if tunnel.idleMS > 0 { idleTimed += 1 }
+        tunnelsSinceTrim += 1
         for side in 0...1 { setSlot(tunnel[side].fd, .tunnel(tunnel)) }
-        if tunnel.closeRequested { return finish(tunnel, .aborted) }
+        if closedBeforeStart.remove(tunnel.request.id) != nil { return finish(tunnel, .aborted) }
         for side in 0...1 {
             let wanted = tunnel.wantedInterest(side)
             if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, tunnel[side].fd, wanted, UInt64(tunnel[side].fd)) != 0 {
@@ -297,12 +301,14 @@ final class EngineLoop: @unchecked Sendable {
         }
     }
 
-    /// Parking frees a channel's memory, but in the middle of a heap that grew while the
-    /// connections were busy, so malloc keeps those pages and the process's memory stays where it
-    /// was. After a burst of parking, hand free pages back (at most every 2 s; it walks the heap).
-    private func trimHeapAfterParking() {
-        guard parkedSinceTrim >= 256, now &- lastTrim >= 2000 else { return }
+    /// Moving a connection here frees its channels' memory, but in the middle of a heap that grew
+    /// while the connections were in NIO, so malloc keeps those pages and the process's memory
+    /// stays where it was. After a burst of moves, hand free pages back (at most every 2 s: it
+    /// walks the heap).
+    private func trimHeap() {
+        guard parkedSinceTrim + tunnelsSinceTrim >= 256, now &- lastTrim >= 2000 else { return }
         parkedSinceTrim = 0
+        tunnelsSinceTrim = 0
         lastTrim = now
         _ = wproxy_malloc_trim()
     }
@@ -337,7 +343,7 @@ final class EngineLoop: @unchecked Sendable {
             close(fd)
             tunnel[side].outbox = []
         }
-        tunnel.onEnd?(RelayResult(bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, end: tunnel.end ?? end))
+        tunnel.request.ended(RelayResult(bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, end: tunnel.end ?? end))
     }
 
     private static func monotonicMS() -> UInt64 {

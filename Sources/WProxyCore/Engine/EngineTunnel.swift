@@ -1,7 +1,44 @@
+import NIOCore
+
 #if canImport(Glibc)
 import CWProxyLinux
 import Glibc
 #endif
+
+/// What the event loop sends the engine to take over a tunnel. A plain value carried in the
+/// engine's inbox: the tunnel's state is allocated on the engine's thread, so nothing small and
+/// long-lived lands between the freed channels in the event loop's heap (which could then not be
+/// handed back to the kernel, see `EngineLoop.trimHeap`).
+struct TunnelRequest: Sendable {
+    let clientFD: Int32
+    let upstreamFD: Int32
+    let id: Int
+    let clientSentEOF: Bool
+    let upstreamSentEOF: Bool
+    let bytesUp: Int
+    let bytesDown: Int
+    let idleMS: UInt64
+    let idleSoFarMS: UInt64
+    let tracker: ConnectionTracker
+    /// Runs on `eventLoop` when the tunnel has ended (the session's access-log callback).
+    let onFinish: FinishCallback
+    let eventLoop: any EventLoop
+
+    /// On the engine's thread: report the end on the event loop, then release the tracker entry.
+    func ended(_ result: RelayResult) {
+        let (onFinish, tracker, id) = (self.onFinish, self.tracker, self.id)
+        eventLoop.execute {
+            onFinish.call(result)
+            tracker.tunnelEnded(id)
+        }
+    }
+}
+
+/// The session's callback, carried to the engine and called back on its own event loop only.
+/// (Not `NIOLoopBound`: storing a closure in a generic wrapper allocates a thunk per tunnel.)
+struct FinishCallback: @unchecked Sendable {
+    let call: (RelayResult) -> Void
+}
 
 /// One side of an engine tunnel: a socket we own and the bytes waiting to be written to it.
 struct EngineSide {
@@ -38,23 +75,22 @@ final class EngineTunnel: @unchecked Sendable {
     var finished = false
     /// A close was requested (drain timeout) before the loop started the tunnel.
     var closeRequested = false
-    /// Set once before the tunnel is submitted to its loop; called on the loop's thread.
-    var onEnd: (@Sendable (RelayResult) -> Void)?
+    let request: TunnelRequest
 
     /// Time already spent idle before the move, so the idle timeout keeps its meaning.
     let idleSoFarMS: UInt64
 
-    init(client: Int32, upstream: Int32, clientSentEOF: Bool, upstreamSentEOF: Bool, bytesUp: Int, bytesDown: Int,
-         idleMS: UInt64, idleSoFarMS: UInt64) {
-        self.client = EngineSide(fd: client)
-        self.upstream = EngineSide(fd: upstream)
+    init(_ request: TunnelRequest) {
+        self.request = request
+        self.client = EngineSide(fd: request.clientFD)
+        self.upstream = EngineSide(fd: request.upstreamFD)
         // A side that sent EOF had it passed on (the partner's write side is shut or being shut).
-        self.client.sawEOF = clientSentEOF
-        self.upstream.sawEOF = upstreamSentEOF
-        self.bytesUp = bytesUp
-        self.bytesDown = bytesDown
-        self.idleMS = idleMS
-        self.idleSoFarMS = idleSoFarMS
+        self.client.sawEOF = request.clientSentEOF
+        self.upstream.sawEOF = request.upstreamSentEOF
+        self.bytesUp = request.bytesUp
+        self.bytesDown = request.bytesDown
+        self.idleMS = request.idleMS
+        self.idleSoFarMS = request.idleSoFarMS
     }
 
     /// Side 0 is the client, side 1 the upstream.
