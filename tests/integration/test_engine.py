@@ -1,4 +1,4 @@
-"""The tunnel engine: tunnels older than a second and parked keep-alive connections leave NIO.
+"""The tunnel engine: tunnels older than 200 ms and parked keep-alive connections leave NIO.
 
 Which sockets the engine holds is read from /proc: its epoll sets are those that also hold a
 wake-up eventfd (registered with the data word 0xffffffffffffffff)."""
@@ -80,7 +80,7 @@ def test_busy_tunnel_moves_to_the_engine_mid_transfer_without_losing_bytes(wprox
                 received.update(chunk)
         thread = threading.Thread(target=reader)
         thread.start()
-        deadline = time.monotonic() + 2.5  # spans the move at about 1 s
+        deadline = time.monotonic() + 2.5  # spans the move at about 200 ms
         while time.monotonic() < deadline:
             chunk = os.urandom(32 << 10)
             sent.update(chunk)
