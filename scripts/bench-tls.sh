@@ -2,10 +2,11 @@
 # HTTPS benchmark: wproxy reverse vs nginx, same P-256 certificate, same nginx backend.
 # Proxy pinned to CPU 1 (one worker), backend and wrk on CPU 0, no nice (nice -20 made the pinned wproxy erratic here, see docs/tls.md). Loopback only;
 # every process is started and stopped by PID here. Usage: scripts/bench-tls.sh [ROUNDS] [SECONDS]
-# Needs a release build (swift build -c release), nginx and wrk.
+# Needs a release build (swift build -c release --scratch-path .build-release, or WPROXY_BIN=path), nginx and wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
+WPROXY_BIN=${WPROXY_BIN:-$( [ -x .build-release/release/wproxy ] && echo .build-release/release/wproxy || echo .build/release/wproxy )}
 SECONDS_PER_RUN=${2:-10}
 WORK=$(mktemp -d /tmp/wproxy-tls-bench.XXXXXX)
 BACKEND=18680 NGINX=18681 WPROXY=18682
@@ -38,7 +39,7 @@ sleep 0.5
 start_proxy() {
     case $1 in
     nginx) taskset -c 1 nginx -c "$WORK/nginx.conf" & ;;  # master + one worker, both on CPU 1
-    wproxy) taskset -c 1 .build/release/wproxy reverse --listen 127.0.0.1:$WPROXY --workers 1 --access-log off \
+    wproxy) taskset -c 1 "$WPROXY_BIN" reverse --listen 127.0.0.1:$WPROXY --workers 1 --access-log off \
         --upstream http://127.0.0.1:$BACKEND --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" 2>/dev/null & ;;
     esac
     PROXY_PID=$!
