@@ -228,10 +228,22 @@ final class EngineLoop: @unchecked Sendable {
             } else {
                 pump(tunnel, from: side)
                 if tunnel.finished { return }
+                // A hang-up we cannot read up to yet (the partner has not taken the last chunk):
+                // level-triggered epoll would report it again at once, forever. Leave the set
+                // until the partner drains (`settle` adds the socket back).
+                if events & WPROXY_EPOLLHUP != 0, !tunnel[side].sawEOF, !tunnel[side].hasOutput,
+                   tunnel[1 - side].hasOutput
+                {
+                    _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_DEL, fd, 0, 0)
+                    tunnel[side].interest = Self.unregistered
+                }
             }
         }
         settle(tunnel)
     }
+
+    /// `EngineSide.interest` of a socket taken out of the epoll set.
+    private static let unregistered = UInt32.max
 
     /// Reads from `side` and writes straight to its partner, until the socket is drained, the
     /// partner stops accepting (the rest is queued and reading stops: backpressure), or EOF.
@@ -294,7 +306,12 @@ final class EngineLoop: @unchecked Sendable {
         if tunnel.isComplete { return finish(tunnel, .closed) }
         for side in 0...1 {
             let wanted = tunnel.wantedInterest(side)
-            if wanted != tunnel[side].interest {
+            let current = tunnel[side].interest
+            if current == Self.unregistered {
+                guard wanted != 0 else { continue }
+                tunnel[side].interest = wanted
+                _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, tunnel[side].fd, wanted, UInt64(tunnel[side].fd))
+            } else if wanted != current {
                 tunnel[side].interest = wanted
                 _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_MOD, tunnel[side].fd, wanted, UInt64(tunnel[side].fd))
             }
