@@ -114,6 +114,22 @@ def test_half_closed_tunnel_moves_and_still_gets_the_reply(wproxy, servers):
         assert recv_all(client) == b"got 1000"
 
 
+def test_access_log_counts_bytes_from_both_phases(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = wproxy("tcp", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream.port}")
+    with connect(proxy.port) as client:
+        client.sendall(b"x" * 100)  # relayed by NIO
+        assert client.recv(100) == b"x" * 100
+        assert wait_until(lambda: engine_sockets(proxy) == 2, timeout=5)
+        payload = os.urandom(1 << 20)  # relayed by the engine
+        client.sendall(payload)
+        client.shutdown(socket.SHUT_WR)
+        assert recv_all(client) == payload
+    line = proxy.wait_for_output(lambda l: "mode=tcp" in l)
+    total = 100 + len(payload)
+    assert f"bytes_up={total}" in line and f"bytes_down={total}" in line and "end=closed" in line, line
+
+
 def test_nio_relay_is_kept_when_the_engine_is_off(wproxy, servers, monkeypatch):
     monkeypatch.setenv("WPROXY_RELAY", "nio")
     upstream = servers(echo_handler)
