@@ -72,6 +72,41 @@ struct HeadByteWriter {
         append(value)
         append("\r\n")
     }
+
+    // MARK: Copying kept header lines
+
+    /// Start and end of the pending run of kept header lines that sit next to each other in the
+    /// source: a run is copied with one `append` instead of one per line.
+    private var runStart = -1
+    private var runEnd = -1
+
+    /// Keeps the header line from `start` (its name) through `valueEnd` (end of its trimmed value).
+    /// Only lines that end at their CRLF can join a run: a value with trailing whitespace ends the run
+    /// at the value and gets a fresh CRLF.
+    @inline(__always)
+    mutating func keepLine(_ bytes: UnsafeRawBufferPointer, start: Int, valueEnd: Int) {
+        if runEnd == start && runEnd >= 0 {
+            runEnd = valueEnd + 2
+        } else {
+            if runStart >= 0 { append(bytes, runStart, runEnd) }
+            runStart = start
+            runEnd = valueEnd + 2
+        }
+        if bytes[valueEnd] != 0x0D {
+            append(bytes, runStart, valueEnd)
+            append("\r\n")
+            runStart = -1
+            runEnd = -1
+        }
+    }
+
+    /// Writes the pending run; call once after the last `keepLine`.
+    @inline(__always)
+    mutating func flushKeptLines(_ bytes: UnsafeRawBufferPointer) {
+        if runStart >= 0 { append(bytes, runStart, runEnd) }
+        runStart = -1
+        runEnd = -1
+    }
 }
 
 /// True when `bytes[start..<end]` equals a lower-case literal, ignoring ASCII case.

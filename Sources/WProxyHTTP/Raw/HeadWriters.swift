@@ -118,8 +118,6 @@ package enum HeadWriters {
                     tokens.scan(bytes, field.valueStart..<field.valueEnd)
                 }
                 // Kept lines that follow each other in the upstream's head are copied in one piece.
-                var runStart = -1
-                var runEnd = -1
                 for field in head.fields {
                     let start = field.nameStart
                     let end = field.nameEnd
@@ -141,25 +139,9 @@ package enum HeadWriters {
                     // ("upgrade" is never among the other tokens.)
                     if keep, !tokens.others.isEmpty, tokens.names(bytes, start..<end) { keep = false }
                     guard keep else { continue }
-                    // The line as received is name through value end; a trimmed value is written without
-                    // its trailing whitespace, so only lines that end at their CRLF can join a run.
-                    let lineEnd = field.valueEnd
-                    if runEnd == start && runEnd >= 0 {
-                        runEnd = lineEnd + 2
-                    } else {
-                        if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
-                        runStart = start
-                        runEnd = lineEnd + 2
-                    }
-                    if bytes[lineEnd] != 0x0D {
-                        // Trailing whitespace after the value: end the run at the value, add the CRLF.
-                        writer.append(bytes, runStart, lineEnd)
-                        writer.append("\r\n")
-                        runStart = -1
-                        runEnd = -1
-                    }
+                    writer.keepLine(bytes, start: start, valueEnd: field.valueEnd)
                 }
-                if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
+                writer.flushKeptLines(bytes)
                 if case .chunked = framing { writer.append("Transfer-Encoding: chunked\r\n") }
                 if keepUpgrade {
                     writer.append("Connection: upgrade\r\n")
@@ -329,8 +311,6 @@ extension HeadWriters {
                 var hasHost = false
                 var keptUpgrade = false
                 // Kept lines that follow each other in the client's head are copied in one piece.
-                var runStart = -1
-                var runEnd = -1
                 for field in head.fields {
                     let start = field.nameStart
                     let end = field.nameEnd
@@ -361,23 +341,9 @@ extension HeadWriters {
                     }
                     if keep, !tokens.others.isEmpty, tokens.names(bytes, start..<end) { keep = false }
                     guard keep else { continue }
-                    let lineEnd = field.valueEnd
-                    if runEnd == start && runEnd >= 0 {
-                        runEnd = lineEnd + 2
-                    } else {
-                        if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
-                        runStart = start
-                        runEnd = lineEnd + 2
-                    }
-                    if bytes[lineEnd] != 0x0D {
-                        // Trailing whitespace after the value: end the run at the value, add the CRLF.
-                        writer.append(bytes, runStart, lineEnd)
-                        writer.append("\r\n")
-                        runStart = -1
-                        runEnd = -1
-                    }
+                    writer.keepLine(bytes, start: start, valueEnd: field.valueEnd)
                 }
-                if runStart >= 0 { writer.append(bytes, runStart, runEnd) }
+                writer.flushKeptLines(bytes)
                 if keptUpgrade { writer.append("Connection: upgrade\r\n") }
                 if let hostOverride {
                     writer.appendField("Host", hostOverride)
