@@ -533,6 +533,33 @@ def test_static_files_range_etag_and_types(wproxy, site):
     assert request(proxy.port, "/missing.txt")[0] == 404
 
 
+def test_static_conditionals_and_directory_redirect(wproxy, site):
+    proxy = wproxy("reverse", "--listen", "127.0.0.1:0", "--static", str(site))
+    status, headers, _, _ = request(proxy.port, "/app.js")
+    modified, etag = headers["last-modified"], headers["etag"]
+    # If-Modified-Since: 304 when the file is not newer, 200 when it is.
+    assert request(proxy.port, "/app.js", headers={"If-Modified-Since": modified})[0] == 304
+    assert request(proxy.port, "/app.js", headers={"If-Modified-Since": "Thu, 01 Jan 1970 00:00:01 GMT"})[0] == 200
+    assert request(proxy.port, "/app.js", headers={"If-Modified-Since": "garbage"})[0] == 200
+    # If-None-Match takes precedence over If-Modified-Since.
+    assert request(proxy.port, "/app.js", headers={"If-None-Match": '"nope"', "If-Modified-Since": modified})[0] == 200
+    # If-Range: the range only while the validator still matches, else the whole file.
+    status, headers, _, _ = request(proxy.port, "/data.bin")
+    bin_etag, bin_modified = headers["etag"], headers["last-modified"]
+    status, _, body, _ = request(proxy.port, "/data.bin", headers={"Range": "bytes=0-3", "If-Range": bin_etag})
+    assert status == 206 and body == bytes([0, 1, 2, 3])
+    status, _, body, _ = request(proxy.port, "/data.bin", headers={"Range": "bytes=0-3", "If-Range": bin_modified})
+    assert status == 206 and body == bytes([0, 1, 2, 3])
+    status, _, body, _ = request(proxy.port, "/data.bin", headers={"Range": "bytes=0-3", "If-Range": '"stale"'})
+    assert status == 200 and len(body) == 262144
+    # A directory without its slash is redirected (query kept); with it, its index is served.
+    status, headers, _, _ = request(proxy.port, "/docs?x=1")
+    assert status == 301 and headers["location"] == "/docs/?x=1"
+    assert request(proxy.port, "/docs/")[2] == b"docs home"
+    # curl's -z sends If-Modified-Since from a date.
+    assert curl("-o", "/dev/null", "-w", "%{http_code}", "-z", modified, f"http://127.0.0.1:{proxy.port}/app.js") == b"304"
+
+
 @pytest.mark.parametrize("path", [
     "/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/docs/%2e%2e/%2e%2e/secret.txt",
     "/..%2fsecret.txt", "/docs%2f..%2f..%2fsecret.txt", "/leak.txt", "/..\\secret.txt", "/%5c..%5csecret.txt",
