@@ -38,7 +38,6 @@ final class EngineLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let inbox = Mutex<[Command]>([])
     private var table: [Slot?] = []
-    private var liveCount = 0
     /// Tunnels with an idle timeout plus parked connections: while nonzero the loop wakes to sweep.
     private var idleTimed = 0
     private var now: UInt64 = 0
@@ -151,9 +150,7 @@ final class EngineLoop: @unchecked Sendable {
     }
 
     private func start(_ tunnel: EngineTunnel) {
-        tunnel.started = true
         tunnel.lastActive = now &- min(tunnel.idleSoFarMS, now)
-        liveCount += 1
         if tunnel.idleMS > 0 { idleTimed += 1 }
         tunnelsSinceTrim += 1
         for side in 0...1 { setSlot(tunnel[side].fd, .tunnel(tunnel)) }
@@ -348,10 +345,7 @@ final class EngineLoop: @unchecked Sendable {
     private func finish(_ tunnel: EngineTunnel, _ end: RelayEnd) {
         guard !tunnel.finished else { return }
         tunnel.finished = true
-        if tunnel.started {
-            liveCount -= 1
-            if tunnel.idleMS > 0 { idleTimed -= 1 }
-        }
+        if tunnel.idleMS > 0 { idleTimed -= 1 }
         for side in 0...1 {
             let fd = tunnel[side].fd
             if Int(fd) < table.count, case .tunnel(let slot)? = table[Int(fd)], slot === tunnel { table[Int(fd)] = nil }

@@ -71,10 +71,7 @@ final class EngineTunnel: @unchecked Sendable {
     var lastActive: UInt64 = 0
     let idleMS: UInt64
     var end: RelayEnd?
-    var started = false
     var finished = false
-    /// A close was requested (drain timeout) before the loop started the tunnel.
-    var closeRequested = false
     let request: TunnelRequest
 
     /// Time already spent idle before the move, so the idle timeout keeps its meaning.
