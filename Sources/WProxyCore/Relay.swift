@@ -91,7 +91,7 @@ package enum Relay {
     ) -> Bool {
         guard let tracker = session.handoff?.tracker, let engine = TunnelEngine.shared,
               client.isActive, upstream.isActive,
-              writesDone(client), writesDone(upstream)
+              ChannelDescriptor.writesDone(client), ChannelDescriptor.writesDone(upstream)
         else { return false }
         guard let clientFD = ChannelDescriptor.duplicate(client) else {
             session.handoff = nil  // not a plain socket: stay in NIO for good
@@ -114,8 +114,8 @@ package enum Relay {
             clientFD: clientFD, upstreamFD: upstreamFD, id: id,
             clientSentEOF: glue.0.sawInputEOF, upstreamSentEOF: glue.1.sawInputEOF,
             bytesUp: session.bytesUp, bytesDown: session.bytesDown,
-            idleMS: session.idleTimeout.map { UInt64(max($0.nanoseconds / 1_000_000, 1)) } ?? 0,
-            idleSoFarMS: UInt64(max((now - session.lastActivity).nanoseconds / 1_000_000, 0)),
+            idleMS: session.idleTimeout.map { ChannelDescriptor.milliseconds($0) } ?? 0,
+            idleSoFarMS: ChannelDescriptor.milliseconds(now - session.lastActivity, minimum: 0),
             tracker: tracker, onFinish: FinishCallback(call: session.onFinish),
             eventLoop: client.eventLoop)
         // NIO closes its descriptors now; the sockets live on through ours.
@@ -123,15 +123,5 @@ package enum Relay {
         upstream.close(promise: nil)
         loop.submit(.start(request))
         return true
-    }
-
-    /// Nothing is queued for writing in `channel`: an empty write completes only after everything
-    /// before it, so if it completed right away, the queue was empty.
-    private static func writesDone(_ channel: any Channel) -> Bool {
-        var done = false
-        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).assumeIsolated().whenComplete { _ in
-            done = true
-        }
-        return done
     }
 }

@@ -30,6 +30,22 @@ enum ChannelDescriptor {
         #endif
     }
 
+    /// Nothing is queued for writing in `channel` (on its event loop): an empty write completes only
+    /// after everything before it, so if it completed right away, the queue was empty. A channel is
+    /// closed for a move to the engine only then: closing would drop queued writes.
+    static func writesDone(_ channel: any Channel) -> Bool {
+        var done = false
+        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).assumeIsolated().whenComplete { _ in
+            done = true
+        }
+        return done
+    }
+
+    /// Whole milliseconds for the engine's clock, at least `minimum`.
+    static func milliseconds(_ amount: TimeAmount, minimum: Int64 = 1) -> UInt64 {
+        UInt64(max(amount.nanoseconds / 1_000_000, minimum))
+    }
+
     /// The number after "fd=" in NIO's description.
     private static func descriptor(in text: String) -> Int32? {
         let bytes = Array(text.utf8.prefix(64))

@@ -23,11 +23,7 @@ package final class ConnectionParking: Sendable {
     /// (engine off, writes still queued, not a plain socket) and the caller keeps it as it is.
     package func park(_ channel: any Channel, timeout: TimeAmount) -> Bool {
         guard let engine = TunnelEngine.shared, channel.isActive, timeout.nanoseconds > 0 else { return false }
-        var writesDone = false
-        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).assumeIsolated().whenComplete { _ in
-            writesDone = true
-        }
-        guard writesDone, let fd = ChannelDescriptor.duplicate(channel) else { return false }
+        guard ChannelDescriptor.writesDone(channel), let fd = ChannelDescriptor.duplicate(channel) else { return false }
         let loop = engine.loop(for: fd)
         guard let id = tracker.handOff(channel, as: .parked(loop, fd)) else {
             closeDescriptor(fd)
@@ -35,7 +31,7 @@ package final class ConnectionParking: Sendable {
         }
         channel.close(promise: nil)
         loop.submit(.park(ParkRequest(
-            fd: fd, id: id, timeoutMS: UInt64(max(timeout.nanoseconds / 1_000_000, 1)), parking: self,
+            fd: fd, id: id, timeoutMS: ChannelDescriptor.milliseconds(timeout), parking: self,
             eventLoop: channel.eventLoop)))
         return true
     }
