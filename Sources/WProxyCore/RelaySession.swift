@@ -19,6 +19,9 @@ package struct RelayResult: Sendable {
     /// Bytes read from the upstream and written to the client.
     package var bytesDown: Int
     package var end: RelayEnd
+    /// Nonzero when the tunnel never started because the engine's upstream connect failed: the
+    /// errno (`ETIMEDOUT` for the connect timeout). See `Relay.joinConnecting`.
+    package var connectError: Int32 = 0
 }
 
 /// State shared by the two glue handlers of one tunnel. Both live on the same event loop,

@@ -35,6 +35,19 @@ package struct DialError: Error, Hashable, CustomStringConvertible {
 
     package var description: String { "\(target): \(kind.rawValue)\(detail.isEmpty ? "" : " (\(detail))")" }
 
+    /// A connect that failed with `errno` (the tunnel engine's connects report it this way).
+    package init(target: String, errno: Int32) {
+        let kind: Kind
+        switch errno {
+        case ECONNREFUSED: kind = .refused
+        case ETIMEDOUT: kind = .timedOut
+        case ENETUNREACH: kind = .networkUnreachable
+        case EHOSTUNREACH: kind = .hostUnreachable
+        default: kind = .other
+        }
+        self.init(kind: kind, target: target, detail: kind == .other ? String(cString: strerror(errno)) : "")
+    }
+
     /// Maps NIO's connect errors to a kind.
     package init(target: String, classifying error: any Error) {
         if let dial = error as? DialError {
@@ -58,15 +71,7 @@ package struct DialError: Error, Hashable, CustomStringConvertible {
         case ChannelError.connectTimeout:
             self.init(kind: .timedOut, target: target, detail: "")
         case let error as IOError:
-            let kind: Kind
-            switch error.errnoCode {
-            case ECONNREFUSED: kind = .refused
-            case ETIMEDOUT: kind = .timedOut
-            case ENETUNREACH: kind = .networkUnreachable
-            case EHOSTUNREACH: kind = .hostUnreachable
-            default: kind = .other
-            }
-            self.init(kind: kind, target: target, detail: kind == .other ? String(cString: strerror(error.errnoCode)) : "")
+            self.init(target: target, errno: error.errnoCode)
         default:
             self.init(kind: .other, target: target, detail: "\(error)")
         }

@@ -55,6 +55,8 @@ static inline int wproxy_getresgid(gid_t *rgid, gid_t *egid, gid_t *sgid) {
 #include <stdint.h>
 #include <arpa/inet.h>
 #include <malloc.h>
+#include <errno.h>
+#include <netinet/tcp.h>
 
 #define WPROXY_EPOLLIN 0x001u
 #define WPROXY_EPOLLOUT 0x004u
@@ -125,6 +127,28 @@ static inline void wproxy_set_thread_name(const char *name) {
 
 static inline long wproxy_recv(int fd, void *buffer, unsigned long length) {
     return (long)recv(fd, buffer, length, MSG_DONTWAIT);
+}
+
+/// Starts a non-blocking TCP connect (close-on-exec, TCP_NODELAY on). Returns the socket, with
+/// *error 0 (connected already) or EINPROGRESS; or -1 with *error set to why it failed at once.
+static inline int wproxy_connect_start(const struct sockaddr *address, unsigned int length, int *error) {
+    int fd = socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) { *error = errno; return -1; }
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(fd, address, (socklen_t)length) == 0) { *error = 0; return fd; }
+    if (errno == EINPROGRESS) { *error = EINPROGRESS; return fd; }
+    *error = errno;
+    close(fd);
+    return -1;
+}
+
+/// The pending error of a socket (SO_ERROR): 0 once a non-blocking connect has succeeded.
+static inline int wproxy_socket_error(int fd) {
+    int value = 0;
+    socklen_t length = sizeof(value);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return errno;
+    return value;
 }
 #endif
 

@@ -40,6 +40,8 @@ final class EngineLoop: @unchecked Sendable {
     private var table: [Slot?] = []
     /// Tunnels with an idle timeout plus parked connections: while nonzero the loop wakes to sweep.
     private var idleTimed = 0
+    /// Tunnels whose upstream connect is still in progress (their deadlines are swept too).
+    private var connecting = 0
     private var now: UInt64 = 0
     private var nextSweep: UInt64 = 0
     private let buffer: UnsafeMutableRawPointer
@@ -99,7 +101,7 @@ final class EngineLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
         let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
         while true {
-            let timeout: Int32 = idleTimed > 0 || parkedSinceTrim + tunnelsSinceTrim > 0 ? Int32(Self.sweepMS) : -1
+            let timeout: Int32 = idleTimed + connecting > 0 || parkedSinceTrim + tunnelsSinceTrim > 0 ? Int32(Self.sweepMS) : -1
             let count = wproxy_epoll_wait(epfd, events, tokens, 256, timeout)
             now = Self.monotonicMS()
             if count < 0 {
@@ -118,7 +120,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             if now >= nextSweep {
                 nextSweep = now + Self.sweepMS
-                if idleTimed > 0 { sweepIdle() }
+                if idleTimed + connecting > 0 { sweepIdle() }
                 trimHeap()
             }
         }
@@ -155,6 +157,23 @@ final class EngineLoop: @unchecked Sendable {
         tunnelsSinceTrim += 1
         for side in 0...1 { setSlot(tunnel[side].fd, .tunnel(tunnel)) }
         if closedBeforeStart.remove(tunnel.request.id) != nil { return finish(tunnel, .aborted) }
+        if let connect = tunnel.request.connect {
+            // Only the upstream is watched, for the connect's outcome; the client joins after it.
+            connecting += 1
+            tunnel.connectDeadline = now + connect.timeoutMS
+            tunnel.client.interest = Self.unregistered
+            tunnel.upstream.interest = WPROXY_EPOLLOUT
+            // Over loopback the connect has usually finished by now: then relay at once, without
+            // waiting for the writable event.
+            if wproxy_socket_port(tunnel.upstream.fd, 1) >= 0 {
+                tunnel.upstream.interest = Self.unregistered
+                return connectReady(tunnel)
+            }
+            if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, tunnel.upstream.fd, WPROXY_EPOLLOUT, UInt64(tunnel.upstream.fd)) != 0 {
+                return connectFailed(tunnel, errno)
+            }
+            return
+        }
         for side in 0...1 {
             let wanted = tunnel.wantedInterest(side)
             if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, tunnel[side].fd, wanted, UInt64(tunnel[side].fd)) != 0 {
@@ -210,6 +229,10 @@ final class EngineLoop: @unchecked Sendable {
             tunnel = found
         }
         guard !tunnel.finished else { return }
+        if tunnel.connecting {
+            if fd == tunnel.upstream.fd { connectReady(tunnel) }
+            return
+        }
         let side = tunnel.client.fd == fd ? 0 : 1
         if events & WPROXY_EPOLLERR != 0 {
             return finish(tunnel, .error)
@@ -237,6 +260,36 @@ final class EngineLoop: @unchecked Sendable {
             }
         }
         settle(tunnel)
+    }
+
+    /// The upstream socket of a connecting tunnel is writable or failed: see which, then either
+    /// reply to the client and start relaying, or reply with the failure and end the tunnel.
+    private func connectReady(_ tunnel: EngineTunnel) {
+        let error = wproxy_socket_error(tunnel.upstream.fd)
+        if error != 0 { return connectFailed(tunnel, error) }
+        guard let connect = tunnel.request.connect else { return }
+        tunnel.connecting = false
+        connecting -= 1
+        tunnel.lastActive = now
+        tunnel.client.outbox = connect.successReply
+        tunnel.upstream.outbox = tunnel.request.upstreamFirst
+        for side in 0...1 where tunnel[side].hasOutput {
+            flushOutbox(tunnel, side: side)
+            if tunnel.finished { return }
+        }
+        settle(tunnel)
+    }
+
+    /// The upstream connect failed (or timed out: `ETIMEDOUT`): the client gets the failure reply
+    /// (best effort: one non-blocking send of a few bytes) and the tunnel ends.
+    private func connectFailed(_ tunnel: EngineTunnel, _ error: Int32) {
+        guard let connect = tunnel.request.connect else { return finish(tunnel, .error) }
+        let reply = connect.failureReply(error)
+        reply.withUnsafeBytes { bytes in
+            _ = wproxy_send(tunnel.client.fd, bytes.baseAddress, UInt(bytes.count))
+        }
+        tunnel.connectError = error
+        finish(tunnel, .error)
     }
 
     /// `EngineSide.interest` of a socket taken out of the epoll set.
@@ -332,8 +385,12 @@ final class EngineLoop: @unchecked Sendable {
             switch table[index] {
             case .tunnel(let tunnel)?:
                 // Each tunnel sits in two slots; the client's slot stands for it.
-                guard tunnel.idleMS > 0, !tunnel.finished, Int(tunnel.client.fd) == index else { continue }
-                if now &- tunnel.lastActive >= tunnel.idleMS { finish(tunnel, .idleTimeout) }
+                guard !tunnel.finished, Int(tunnel.client.fd) == index else { continue }
+                if tunnel.connecting {
+                    if now >= tunnel.connectDeadline { connectFailed(tunnel, ETIMEDOUT) }
+                } else if tunnel.idleMS > 0, now &- tunnel.lastActive >= tunnel.idleMS {
+                    finish(tunnel, .idleTimeout)
+                }
             case .parked(let parked)?:
                 if now >= parked.deadline { unpark(parked, wake: false) }
             case nil:
@@ -346,6 +403,10 @@ final class EngineLoop: @unchecked Sendable {
         guard !tunnel.finished else { return }
         tunnel.finished = true
         if tunnel.idleMS > 0 { idleTimed -= 1 }
+        if tunnel.connecting {
+            tunnel.connecting = false
+            connecting -= 1
+        }
         for side in 0...1 {
             let fd = tunnel[side].fd
             if Int(fd) < table.count, case .tunnel(let slot)? = table[Int(fd)], slot === tunnel { table[Int(fd)] = nil }
@@ -354,7 +415,8 @@ final class EngineLoop: @unchecked Sendable {
             close(fd)
             tunnel[side].outbox = []
         }
-        tunnel.request.ended(RelayResult(bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, end: tunnel.end ?? end))
+        tunnel.request.ended(RelayResult(
+            bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, end: tunnel.end ?? end, connectError: tunnel.connectError))
     }
 
     private static func monotonicMS() -> UInt64 {

@@ -20,6 +20,11 @@ struct TunnelRequest: Sendable {
     let idleMS: UInt64
     let idleSoFarMS: UInt64
     let tracker: ConnectionTracker
+    /// Set when the upstream socket is still connecting (`Relay.joinConnecting`): the engine
+    /// finishes the connect and writes the client its reply before relaying.
+    var connect: PendingConnect? = nil
+    /// Bytes the client sent before the hand-off, written upstream first (counted in `bytesUp`).
+    var upstreamFirst: [UInt8] = []
     /// Runs on `eventLoop` when the tunnel has ended (the session's access-log callback).
     let onFinish: FinishCallback
     let eventLoop: any EventLoop
@@ -27,6 +32,11 @@ struct TunnelRequest: Sendable {
     /// On the engine's thread: report the end on the event loop, then release the tracker entry.
     func ended(_ result: RelayResult) {
         let (onFinish, tracker, id) = (self.onFinish, self.tracker, self.id)
+        if onFinish.anyThread {
+            onFinish.call(result)
+            tracker.tunnelEnded(id)
+            return
+        }
         eventLoop.execute {
             onFinish.call(result)
             tracker.tunnelEnded(id)
@@ -38,6 +48,18 @@ struct TunnelRequest: Sendable {
 /// (Not `NIOLoopBound`: storing a closure in a generic wrapper allocates a thunk per tunnel.)
 struct FinishCallback: @unchecked Sendable {
     let call: (RelayResult) -> Void
+    /// The callback is `@Sendable` and runs on the engine's thread: no hop back to the event loop
+    /// (a wake-up and, on a busy core, a context switch per tunnel).
+    var anyThread = false
+
+    init(call: @escaping (RelayResult) -> Void) {
+        self.call = call
+    }
+
+    init(sendable call: @escaping @Sendable (RelayResult) -> Void) {
+        self.call = call
+        self.anyThread = true
+    }
 }
 
 /// One side of an engine tunnel: a socket we own and the bytes waiting to be written to it.
@@ -73,6 +95,12 @@ final class EngineTunnel: @unchecked Sendable {
     var end: RelayEnd?
     var finished = false
     let request: TunnelRequest
+    /// The upstream connect is in progress until this deadline (engine milliseconds); nothing is
+    /// relayed before it completes.
+    var connecting = false
+    var connectDeadline: UInt64 = 0
+    /// Why the upstream connect failed (an errno), for `RelayResult.connectError`.
+    var connectError: Int32 = 0
 
     /// Time already spent idle before the move, so the idle timeout keeps its meaning.
     let idleSoFarMS: UInt64
@@ -88,6 +116,7 @@ final class EngineTunnel: @unchecked Sendable {
         self.bytesDown = request.bytesDown
         self.idleMS = request.idleMS
         self.idleSoFarMS = request.idleSoFarMS
+        self.connecting = request.connect != nil
     }
 
     /// Side 0 is the client, side 1 the upstream.

@@ -41,7 +41,7 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     var context: ChannelHandlerContext?
     var record = SOCKSSessionRecord(clientAddress: nil, started: .uptimeNanoseconds(0))
     private var started = false
-    private var logged = false
+    var logged = false
     var clientAllowed = true
     /// The client shut its write side before the tunnel started: pass the EOF on once it has.
     var clientSentEOF = false
@@ -265,7 +265,7 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         context?.close(promise: nil)
     }
 
-    private func cancelTimers() {
+    func cancelTimers() {
         handshakeTimer?.cancel()
         handshakeTimer = nil
         bindTimer?.cancel()

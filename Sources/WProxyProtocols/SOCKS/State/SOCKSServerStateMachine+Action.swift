@@ -72,7 +72,7 @@ extension SOCKSServerStateMachine {
     }
 
     /// SOCKS4 has a single failure code, so every `code` becomes `0x5B` there.
-    static func failureReply(_ version: SOCKSVersion, code: SOCKS5ReplyCode) -> ByteBuffer {
+    package static func failureReply(_ version: SOCKSVersion, code: SOCKS5ReplyCode) -> ByteBuffer {
         var buffer = ByteBuffer()
         switch version {
         case .v5:
