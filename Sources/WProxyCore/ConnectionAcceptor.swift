@@ -10,9 +10,15 @@ package protocol ConnectionAcceptor: Sendable {
     /// The same for a plain-TCP connection, with what its handlers need to move it to the
     /// `TunnelEngine` (a tunnel through `Relay.join`, an idle HTTP connection through parking).
     func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws
+
+    /// Connections the tunnel engine can accept and handshake itself (`EngineListening`); nil
+    /// (the default) when every connection starts in NIO.
+    var engineSessions: (any EngineSessionFactory)? { get }
 }
 
 extension ConnectionAcceptor {
+    package var engineSessions: (any EngineSessionFactory)? { nil }
+
     package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
         try initializeConnection(channel)
     }

@@ -74,6 +74,19 @@ package final class ConnectionTracker: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Registers a connection the tunnel engine accepted itself (it has no channel); nil, with
+    /// nothing registered, when the limit is reached.
+    func admitHanded(_ handed: Handed) -> Int? {
+        let id = state.withLock { state -> Int? in
+            guard state.open < limitValue.load(ordering: .relaxed) else { return nil }
+            state.nextTunnelID &+= 1
+            state.tunnels[state.nextTunnelID] = handed
+            return state.nextTunnelID
+        }
+        if id != nil { metrics?.connectionOpened() }
+        return id
+    }
+
     /// Moves a connection's entry from its channel (about to close) to an engine tunnel, which
     /// stays counted until `tunnelEnded` and is closed by `closeAll` through `close`.
     /// Nil when the channel is not tracked (it already closed).

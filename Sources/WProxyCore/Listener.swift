@@ -18,12 +18,18 @@ package final class Listener: Sendable {
     package let tracker: ConnectionTracker
     package let serverChannels: [any Channel]
     private let acceptor: AcceptorBox
+    /// Set when the tunnel engine accepts instead of NIO (the mode runs its handshake there).
+    private let engineListening: EngineListening?
 
-    private init(mode: Mode, tracker: ConnectionTracker, serverChannels: [any Channel], acceptor: AcceptorBox) {
+    private init(
+        mode: Mode, tracker: ConnectionTracker, serverChannels: [any Channel], acceptor: AcceptorBox,
+        engineListening: EngineListening?
+    ) {
         self.mode = mode
         self.tracker = tracker
         self.serverChannels = serverChannels
         self.acceptor = acceptor
+        self.engineListening = engineListening
     }
 
     /// The acceptor new connections get now.
@@ -52,12 +58,14 @@ package final class Listener: Sendable {
         let tracker = ConnectionTracker(limit: maxConnections, metrics: metrics)
         let box = AcceptorBox(acceptor)
         let handoff = TunnelHandoff(tracker: tracker, parking: ConnectionParking(tracker: tracker, box: box))
+        // NIO never accepts on a socket the engine accepts on.
+        let engineAccepts = acceptor.engineSessions != nil && TunnelEngine.shared != nil
         // A fresh bootstrap per socket: the transparent option depends on the address family.
         let makeBootstrap = { @Sendable (transparentOption: ChannelOptions.Types.SocketOption?) -> ServerBootstrap in
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 1024)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(ChannelOptions.autoRead, value: acceptNow)
+                .serverChannelOption(ChannelOptions.autoRead, value: acceptNow && !engineAccepts)
                 .childChannelOption(ChannelOptions.autoRead, value: false)
                 .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                 .childChannelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
@@ -83,7 +91,25 @@ package final class Listener: Sendable {
                 throw ListenerBindError(address: address, reason: Self.describe(error))
             }
         }
-        return Listener(mode: mode, tracker: tracker, serverChannels: channels, acceptor: box)
+        var engineListening: EngineListening?
+        if engineAccepts {
+            engineListening = EngineListening.make(
+                serverChannels: channels, tracker: tracker, box: box, group: group, handoff: handoff)
+            if engineListening == nil {
+                logger.debug("tunnel engine cannot accept on these sockets; NIO accepts")
+            }
+        }
+        let listener = Listener(
+            mode: mode, tracker: tracker, serverChannels: channels, acceptor: box, engineListening: engineListening)
+        if acceptNow, engineAccepts {
+            do {
+                try await listener.startAccepting()
+            } catch {
+                for channel in channels { try? await channel.close() }
+                throw ListenerBindError(address: addresses[0], reason: Self.describe(error))
+            }
+        }
+        return listener
     }
 
     private static func bind(
@@ -111,6 +137,10 @@ package final class Listener: Sendable {
 
     /// Starts accepting on sockets bound with `acceptNow: false`.
     package func startAccepting() async throws {
+        if let engineListening {
+            engineListening.start()
+            return
+        }
         for channel in serverChannels {
             try await channel.setOption(ChannelOptions.autoRead, value: true).get()
         }
@@ -126,6 +156,7 @@ package final class Listener: Sendable {
 
     /// Stops accepting; open connections are left alone.
     package func stopAccepting() async {
+        await engineListening?.stop()
         for channel in serverChannels { try? await channel.close() }
     }
 

@@ -6,14 +6,14 @@ import WProxyDialer
 import WProxyProtocols
 
 /// `wproxy socks`: everything one listener's connections share. Immutable; safe from every event loop.
-package final class SOCKSProxy: ConnectionAcceptor {
+package final class SOCKSProxy: ConnectionAcceptor, EngineSessionFactory {
     let options: SOCKSOptions
     let denyRules: DestinationRules
     let dialer: Dialer
     let resolver: HostResolver
     /// Tunnel idle timeout (`--idle-timeout`, default 300s): relays, UDP associations, and a BIND waiting for its peer.
     let idleTimeout: TimeAmount
-    let handshakeTimeout: TimeAmount
+    package let handshakeTimeout: TimeAmount
     let machineConfiguration: SOCKSServerStateMachine.Configuration
     let accessLog: AccessLog?
     let logger: Logger
@@ -47,6 +47,13 @@ package final class SOCKSProxy: ConnectionAcceptor {
     package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
         try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
         try channel.pipeline.syncOperations.addHandler(SOCKSFrontHandler(proxy: self, handoff: handoff))
+    }
+
+    /// The tunnel engine accepts SOCKS clients and runs their handshakes (`SOCKSEngineSession`).
+    package var engineSessions: (any EngineSessionFactory)? { self }
+
+    package func makeSession(client: SocketAddress?) -> any EngineSessionHandler {
+        SOCKSEngineSession(proxy: self, client: client)
     }
 
     /// NIO keeps each channel's last receive buffer for reuse, so an idle tunnel holds one buffer per side

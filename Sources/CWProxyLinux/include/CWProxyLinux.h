@@ -62,6 +62,7 @@ static inline int wproxy_getresgid(gid_t *rgid, gid_t *egid, gid_t *sgid) {
 #define WPROXY_EPOLLOUT 0x004u
 #define WPROXY_EPOLLERR 0x008u
 #define WPROXY_EPOLLHUP 0x010u
+#define WPROXY_EPOLLEXCLUSIVE (1u << 28)
 #define WPROXY_EPOLL_CTL_ADD 1
 #define WPROXY_EPOLL_CTL_DEL 2
 #define WPROXY_EPOLL_CTL_MOD 3
@@ -141,6 +142,25 @@ static inline int wproxy_connect_start(const struct sockaddr *address, unsigned 
     *error = errno;
     close(fd);
     return -1;
+}
+
+/// 1 when the socket is listening (SO_ACCEPTCONN), 0 when not, -1 on error.
+static inline int wproxy_is_listening(int fd) {
+    int value = 0;
+    socklen_t length = sizeof(value);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) != 0) return -1;
+    return value ? 1 : 0;
+}
+
+// glibc declares accept4 only under _GNU_SOURCE, which this header cannot set for its includers.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+/// accept4 (non-blocking, close-on-exec) with the peer's address in *address (up to *length bytes).
+static inline int wproxy_accept(int fd, struct sockaddr_storage *address, unsigned int *length) {
+    socklen_t size = sizeof(*address);
+    int client = accept4(fd, (struct sockaddr *)address, &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    *length = (unsigned int)size;
+    return client;
 }
 
 /// The pending error of a socket (SO_ERROR): 0 once a non-blocking connect has succeeded.

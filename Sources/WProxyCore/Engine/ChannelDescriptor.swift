@@ -30,6 +30,21 @@ enum ChannelDescriptor {
         #endif
     }
 
+    /// The listening socket under a NIO server channel (not duplicated: NIO still owns it), checked
+    /// to be a listening socket on the channel's port.
+    static func listeningDescriptor(_ channel: any Channel) -> Int32? {
+        #if os(Linux)
+        let text = String(describing: channel)
+        guard text.hasPrefix("ServerSocketChannel {"), let fd = descriptor(in: text),
+              let local = channel.localAddress, Int(wproxy_socket_port(fd, 0)) == local.port,
+              wproxy_is_listening(fd) == 1
+        else { return nil }
+        return fd
+        #else
+        return nil
+        #endif
+    }
+
     /// Nothing is queued for writing in `channel` (on its event loop): an empty write completes only
     /// after everything before it, so if it completed right away, the queue was empty. A channel is
     /// closed for a move to the engine only then: closing would drop queued writes.

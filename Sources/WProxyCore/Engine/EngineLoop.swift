@@ -2,6 +2,7 @@
 import CWProxyLinux
 import Glibc
 #endif
+import NIOCore
 import Synchronization
 
 /// One relay thread of the tunnel engine: an epoll loop over the sockets of the tunnels it owns.
@@ -21,12 +22,18 @@ final class EngineLoop: @unchecked Sendable {
         case park(ParkRequest)
         /// Drain: close the parked connection of this socket and tracker entry, if it still waits.
         case closeParked(fd: Int32, id: Int)
+        /// Accept on this listening socket (see `EngineListening`).
+        case listen(EngineListenSocket)
+        /// Stop accepting for this listener: close its listening sockets here, then call `done`.
+        case unlisten(EngineListening, done: @Sendable () -> Void)
     }
 
     /// What a descriptor belongs to: a tunnel (in two slots, one per socket) or a parked connection.
     enum Slot {
         case tunnel(EngineTunnel)
         case parked(ParkedConnection)
+        case session(EngineSession)
+        case listener(EngineListenSocket)
     }
 
     private static let readSize = 65536
@@ -40,7 +47,8 @@ final class EngineLoop: @unchecked Sendable {
     private var table: [Slot?] = []
     /// Tunnels with an idle timeout plus parked connections: while nonzero the loop wakes to sweep.
     private var idleTimed = 0
-    /// Tunnels whose upstream connect is still in progress (their deadlines are swept too).
+    /// Tunnels whose upstream connect is still in progress, plus sessions in their handshake, plus
+    /// listening sockets paused after an accept error: all have deadlines the sweep checks.
     private var connecting = 0
     private var now: UInt64 = 0
     private var nextSweep: UInt64 = 0
@@ -137,10 +145,26 @@ final class EngineLoop: @unchecked Sendable {
             case .close(let fd, let id):
                 if Int(fd) < table.count, case .tunnel(let tunnel)? = table[Int(fd)], tunnel.request.id == id {
                     finish(tunnel, .aborted)
+                } else if Int(fd) < table.count, case .session(let session)? = table[Int(fd)], session.id == id {
+                    endSession(session)
                 } else {
                     closedBeforeStart.insert(id)  // the drain overtook the start
                 }
             case .park(let request): park(ParkedConnection(request))
+            case .listen(let socket):
+                setSlot(socket.fd, .listener(socket))
+                if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, socket.fd, WPROXY_EPOLLIN | WPROXY_EPOLLEXCLUSIVE, UInt64(socket.fd)) != 0 {
+                    table[Int(socket.fd)] = nil
+                    close(socket.fd)
+                }
+            case .unlisten(let owner, let done):
+                for index in table.indices {
+                    guard case .listener(let socket)? = table[index], socket.owner === owner else { continue }
+                    table[index] = nil
+                    if socket.pausedUntil != 0 { connecting -= 1 }
+                    close(socket.fd)
+                }
+                done()
             case .closeParked(let fd, let id):
                 if Int(fd) < table.count, case .parked(let parked)? = table[Int(fd)], parked.request.id == id {
                     unpark(parked, wake: false)
@@ -161,14 +185,20 @@ final class EngineLoop: @unchecked Sendable {
             // Only the upstream is watched, for the connect's outcome; the client joins after it.
             connecting += 1
             tunnel.connectDeadline = now + connect.timeoutMS
-            tunnel.client.interest = Self.unregistered
-            tunnel.upstream.interest = WPROXY_EPOLLOUT
+            // A client accepted by the engine is in the set already, for reading.
+            tunnel.client.interest = tunnel.request.clientRegistered ? WPROXY_EPOLLIN : Self.unregistered
+            tunnel.upstream.interest = Self.unregistered
             // Over loopback the connect has usually finished by now: then relay at once, without
             // waiting for the writable event.
             if wproxy_socket_port(tunnel.upstream.fd, 1) >= 0 {
-                tunnel.upstream.interest = Self.unregistered
                 return connectReady(tunnel)
             }
+            if tunnel.client.interest != Self.unregistered {
+                // Not read until connected (level-triggered, it would report the same bytes forever).
+                _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_DEL, tunnel.client.fd, 0, 0)
+                tunnel.client.interest = Self.unregistered
+            }
+            tunnel.upstream.interest = WPROXY_EPOLLOUT
             if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, tunnel.upstream.fd, WPROXY_EPOLLOUT, UInt64(tunnel.upstream.fd)) != 0 {
                 return connectFailed(tunnel, errno)
             }
@@ -225,6 +255,10 @@ final class EngineLoop: @unchecked Sendable {
         case .parked(let parked):
             // Data, a hang-up or an error: the listener's new channel sees which.
             return unpark(parked, wake: true)
+        case .session(let session):
+            return readSession(session)
+        case .listener(let socket):
+            return accept(socket)
         case .tunnel(let found):
             tunnel = found
         }
@@ -368,6 +402,136 @@ final class EngineLoop: @unchecked Sendable {
         }
     }
 
+    // MARK: - Accepting and handshakes (EngineListening)
+
+    private func accept(_ socket: EngineListenSocket) {
+        let owner = socket.owner
+        var address = sockaddr_storage()
+        var length: UInt32 = 0
+        for _ in 0..<64 {
+            let fd = wproxy_accept(socket.fd, &address, &length)
+            guard fd >= 0 else {
+                // EAGAIN: done (or another thread took it). Out of descriptors or memory: the
+                // connection stays queued, so stop watching for a moment instead of spinning.
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM { pauseListening(socket) }
+                return
+            }
+            guard let id = owner.tracker.admitHanded(.tunnel(self, fd)) else {
+                close(fd)  // --max-connections reached: refused as the NIO path refuses it
+                continue
+            }
+            guard let sessions = owner.sessions else {
+                owner.reopen(fd: fd, id: id, resume: nil)
+                continue
+            }
+            let session = EngineSession(
+                fd: fd, id: id, handler: sessions.makeSession(client: Self.socketAddress(address)),
+                deadline: now + ChannelDescriptor.milliseconds(sessions.handshakeTimeout), owner: owner)
+            connecting += 1
+            setSlot(fd, .session(session))
+            // Clients usually speak at once: read before waiting (a miss costs one EAGAIN).
+            readSession(session)
+            if !session.ended, !session.registered {
+                session.registered = true
+                if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, fd, WPROXY_EPOLLIN, UInt64(fd)) != 0 { endSession(session) }
+            }
+        }
+    }
+
+    private func pauseListening(_ socket: EngineListenSocket) {
+        guard socket.pausedUntil == 0 else { return }
+        _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_DEL, socket.fd, 0, 0)
+        socket.pausedUntil = now + 100
+        connecting += 1
+    }
+
+    private func resumeListening(_ socket: EngineListenSocket) {
+        socket.pausedUntil = 0
+        connecting -= 1
+        _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, socket.fd, WPROXY_EPOLLIN | WPROXY_EPOLLEXCLUSIVE, UInt64(socket.fd))
+    }
+
+    /// Reads what the client sent and carries out the session's steps until it waits, ends,
+    /// moves to NIO or becomes a tunnel.
+    private func readSession(_ session: EngineSession) {
+        while !session.ended {
+            let count = wproxy_recv(session.fd, buffer, UInt(Self.readSize))
+            if count == 0 { return endSession(session) }  // gone before finishing its handshake
+            if count < 0 {
+                if errno == EINTR { continue }
+                if errno != EAGAIN, errno != EWOULDBLOCK { endSession(session) }
+                return
+            }
+            switch session.handler.received(UnsafeRawBufferPointer(start: buffer, count: count)) {
+            case .wait(let reply):
+                if !sendAll(reply, to: session.fd) { return endSession(session) }
+                if count < Self.readSize { return }  // drained
+            case .close(let reply):
+                _ = sendAll(reply, to: session.fd)
+                return endSession(session)
+            case .moveToNIO(let reply, let resume):
+                if !sendAll(reply, to: session.fd) { return endSession(session) }
+                return moveToNIO(session, resume: resume)
+            case .tunnel(let start):
+                return startTunnel(from: session, start)
+            }
+        }
+    }
+
+    /// Handshake replies are a few bytes into an empty socket buffer: all of it goes, or the
+    /// client is not reading and is dropped.
+    private func sendAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
+        guard !bytes.isEmpty else { return true }
+        let sent = bytes.withUnsafeBytes { wproxy_send(fd, $0.baseAddress, UInt($0.count)) }
+        return sent == bytes.count
+    }
+
+    private func leaveSession(_ session: EngineSession) {
+        session.ended = true
+        connecting -= 1
+        if case .session(let slot)? = table[Int(session.fd)], slot === session { table[Int(session.fd)] = nil }
+    }
+
+    private func endSession(_ session: EngineSession) {
+        guard !session.ended else { return }
+        leaveSession(session)
+        close(session.fd)
+        session.owner.tracker.tunnelEnded(session.id)
+    }
+
+    private func moveToNIO(_ session: EngineSession, resume: @escaping @Sendable (any Channel, TunnelHandoff) throws -> Void) {
+        leaveSession(session)
+        if session.registered { _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_DEL, session.fd, 0, 0) }
+        session.owner.reopen(fd: session.fd, id: session.id, resume: resume)
+    }
+
+    private func startTunnel(from session: EngineSession, _ start: EngineTunnelStart) {
+        leaveSession(session)
+        var request = TunnelRequest(
+            clientFD: session.fd, upstreamFD: start.upstreamFD, id: session.id,
+            clientSentEOF: false, upstreamSentEOF: false, bytesUp: start.upstreamFirst.count, bytesDown: 0,
+            idleMS: start.idleTimeout.map { ChannelDescriptor.milliseconds($0) } ?? 0, idleSoFarMS: 0,
+            tracker: session.owner.tracker, onFinish: FinishCallback(sendable: start.onFinish),
+            eventLoop: session.owner.anyEventLoop)
+        request.connect = PendingConnect(
+            timeoutMS: ChannelDescriptor.milliseconds(start.connectTimeout), successReply: start.successReply,
+            failureReply: start.failureReply)
+        request.upstreamFirst = start.upstreamFirst
+        request.clientRegistered = session.registered
+        self.start(EngineTunnel(request))
+    }
+
+    private static func socketAddress(_ storage: sockaddr_storage) -> SocketAddress? {
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafeBytes(of: storage) { SocketAddress($0.loadUnaligned(as: sockaddr_in.self), host: "") }
+        case AF_INET6:
+            return withUnsafeBytes(of: storage) { SocketAddress($0.loadUnaligned(as: sockaddr_in6.self), host: "") }
+        default:
+            return nil
+        }
+    }
+
     /// Moving a connection here frees its channels' memory, but in the middle of a heap that grew
     /// while the connections were in NIO, so malloc keeps those pages and the process's memory
     /// stays where it was. After a burst of moves, hand free pages back (at most every 2 s: it
@@ -393,6 +557,10 @@ final class EngineLoop: @unchecked Sendable {
                 }
             case .parked(let parked)?:
                 if now >= parked.deadline { unpark(parked, wake: false) }
+            case .session(let session)?:
+                if now >= session.deadline { endSession(session) }  // the handshake timed out
+            case .listener(let socket)?:
+                if socket.pausedUntil != 0, now >= socket.pausedUntil { resumeListening(socket) }
             case nil:
                 continue
             }

@@ -25,6 +25,8 @@ struct TunnelRequest: Sendable {
     var connect: PendingConnect? = nil
     /// Bytes the client sent before the hand-off, written upstream first (counted in `bytesUp`).
     var upstreamFirst: [UInt8] = []
+    /// The client socket is in the engine's epoll set already, for reading (a session's).
+    var clientRegistered = false
     /// Runs on `eventLoop` when the tunnel has ended (the session's access-log callback).
     let onFinish: FinishCallback
     let eventLoop: any EventLoop

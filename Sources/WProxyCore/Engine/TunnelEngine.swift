@@ -41,6 +41,8 @@ package final class TunnelEngine: Sendable {
         self.loops = loops
     }
 
+    var allLoops: [EngineLoop] { loops }
+
     func loop(for fd: Int32) -> EngineLoop {
         loops[Int(fd) % loops.count]
     }

@@ -95,7 +95,10 @@ extension SOCKSFrontHandler {
     /// The access-log line of a tunnel the engine connected: as for any tunnel, or, when the
     /// connect failed, the failure's reply code with `end=dial_failed` (as a dial in NIO logs it).
     private func engineTunnelFinished() -> @Sendable (RelayResult) -> Void {
-        let record = self.record
+        Self.engineTunnelFinished(record: record, proxy: proxy)
+    }
+
+    static func engineTunnelFinished(record: SOCKSSessionRecord, proxy: SOCKSProxy) -> @Sendable (RelayResult) -> Void {
         let (accessLog, logger) = (proxy.accessLog, proxy.logger)
         return { result in
             var record = record

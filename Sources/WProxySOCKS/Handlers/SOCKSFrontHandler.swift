@@ -52,10 +52,26 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     let handoff: TunnelHandoff?
 
+    /// A handshake begun in the tunnel engine (`SOCKSEngineSession`) that this handler finishes:
+    /// the state reached there and the state machine's action this handler carries out first.
+    struct Resumed: Sendable {
+        let machine: SOCKSServerStateMachine
+        let record: SOCKSSessionRecord
+        let clientAllowed: Bool
+        let action: SOCKSServerStateMachine.Action
+    }
+    private var resumed: Resumed?
+
     init(proxy: SOCKSProxy, handoff: TunnelHandoff?) {
         self.proxy = proxy
         self.handoff = handoff
         self.machine = SOCKSServerStateMachine(configuration: proxy.machineConfiguration)
+    }
+
+    convenience init(proxy: SOCKSProxy, handoff: TunnelHandoff?, resuming: Resumed) {
+        self.init(proxy: proxy, handoff: handoff)
+        self.machine = resuming.machine
+        self.resumed = resuming
     }
 
     // MARK: Channel events
@@ -77,6 +93,16 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func start(context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
+        if let resumed {
+            self.resumed = nil
+            record = resumed.record
+            clientAllowed = resumed.clientAllowed
+            handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: proxy.handshakeTimeout) { [weak self] in
+                self?.handshakeTimedOut()
+            }
+            perform(resumed.action)
+            return
+        }
         let remote = context.channel.remoteAddress
         record = SOCKSSessionRecord(clientAddress: remote, started: .now())
         clientAllowed = proxy.options.allow.isEmpty || proxy.options.allowsClient(remote?.ipAddress)
