@@ -260,3 +260,127 @@ def test_reverse_connections_do_not_leak_memory(wproxy, origin):
     # A connection's handler, context and pipeline used to stay alive: about 1.8 KB each, 4.3 MB here.
     print(f"RSS grew by {grown} KB over 2400 connections")
     assert grown < 1500, f"RSS grew by {grown} KB over 2400 connections"
+
+
+# ---------- SOCKS: the engine accepts and runs the handshake ----------
+
+from test_socks import read_reply, recv_exact, socks5  # noqa: E402
+
+
+def socks_proxy(wproxy, *extra):
+    return wproxy("socks", "--listen", "127.0.0.1:0", "--workers", "1", *extra)
+
+
+def socks_connect_request(port):
+    return b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") + port.to_bytes(2, "big")
+
+
+def test_socks_listener_handshake_and_tunnel_live_in_the_engine(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = socks_proxy(wproxy)
+    assert wait_until(lambda: engine_sockets(proxy) == 1), "the listening socket is in the engine"
+    client = connect(proxy.port)
+    client.sendall(b"\x05\x01")  # half a greeting: the session waits in the engine
+    assert wait_until(lambda: engine_sockets(proxy) == 2)
+    client.sendall(b"\x00")
+    assert recv_exact(client, 2) == b"\x05\x00"
+    client.sendall(socks_connect_request(upstream.port))
+    assert read_reply(client)[0] == 0
+    client.sendall(b"ping")
+    assert recv_exact(client, 4) == b"ping"
+    assert engine_sockets(proxy) == 3, "listener, client and upstream, no NIO channel on the way"
+    client.close()
+    assert wait_until(lambda: engine_sockets(proxy) == 1)
+
+
+def test_socks_greeting_request_and_data_in_one_write(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = socks_proxy(wproxy, "--access-log", "-")
+    with connect(proxy.port) as client:
+        client.sendall(b"\x05\x01\x00" + socks_connect_request(upstream.port) + b"early bytes")
+        assert recv_exact(client, 2) == b"\x05\x00"
+        assert read_reply(client)[0] == 0
+        assert recv_exact(client, 11) == b"early bytes"
+        client.shutdown(socket.SHUT_WR)
+        assert recv_all(client) == b""
+    line = proxy.wait_for_output(lambda line: "mode=socks" in line)
+    assert "bytes_up=11" in line and "bytes_down=11" in line and "reply=0x00" in line
+
+
+def test_socks_handshake_timeout_closes_a_silent_client_in_the_engine(wproxy):
+    proxy = socks_proxy(wproxy, "--handshake-timeout", "1s")
+    with connect(proxy.port) as client:
+        client.sendall(b"\x05")
+        started = time.monotonic()
+        client.settimeout(5)
+        assert client.recv(10) == b""
+        assert 0.7 < time.monotonic() - started < 3
+    assert wait_until(lambda: engine_sockets(proxy) == 1)
+
+
+def test_socks_max_connections_counts_engine_sessions(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = socks_proxy(wproxy, "--max-connections", "2")
+    first = socks5(proxy.port)
+    second = connect(proxy.port)
+    second.sendall(b"\x05")
+    assert wait_until(lambda: engine_sockets(proxy) == 3)
+    third = connect(proxy.port)
+    third.settimeout(5)
+    assert third.recv(10) == b"", "refused over the limit"
+    third.close()
+    second.close()
+    first.sendall(socks_connect_request(upstream.port))
+    assert read_reply(first)[0] == 0
+    # The slot freed by `second` is taken again.
+    assert wait_until(lambda: engine_sockets(proxy) == 3)
+    fourth = socks5(proxy.port)
+    fourth.sendall(socks_connect_request(upstream.port))
+    assert read_reply(fourth)[0] == 0
+    first.close()
+    fourth.close()
+
+
+def test_socks_drain_stops_accepting_and_lets_engine_tunnels_finish(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = socks_proxy(wproxy, "--drain-timeout", "10s")
+    port = proxy.port
+    client = socks5(port)
+    client.sendall(socks_connect_request(upstream.port))
+    assert read_reply(client)[0] == 0
+    proxy.proc.send_signal(signal.SIGTERM)
+
+    def refused():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return False
+        except ConnectionRefusedError:
+            return True
+    assert wait_until(refused, timeout=5), "the port is released at once"
+    client.sendall(b"still here")
+    assert recv_exact(client, 10) == b"still here"
+    client.close()
+    assert proxy.proc.wait(10) == 0
+
+
+def test_socks_names_and_bind_leave_the_engine_for_nio(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = socks_proxy(wproxy)
+    with socks5(proxy.port) as client:
+        name = b"localhost"
+        client.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + upstream.port.to_bytes(2, "big"))
+        assert read_reply(client)[0] == 0
+        client.sendall(b"via nio")
+        assert recv_exact(client, 7) == b"via nio"
+
+
+def test_socks_accepts_in_nio_when_the_engine_is_off(wproxy, servers, monkeypatch):
+    monkeypatch.setenv("WPROXY_RELAY", "nio")
+    upstream = servers(echo_handler)
+    proxy = socks_proxy(wproxy)
+    with socks5(proxy.port) as client:
+        client.sendall(socks_connect_request(upstream.port))
+        assert read_reply(client)[0] == 0
+        client.sendall(b"x")
+        assert recv_exact(client, 1) == b"x"
+        assert engine_sockets(proxy) == 0
