@@ -307,6 +307,8 @@ final class EngineLoop: @unchecked Sendable {
         tunnel.lastActive = now
         tunnel.client.outbox = connect.successReply
         tunnel.upstream.outbox = tunnel.request.upstreamFirst
+        tunnel.request.connect = nil
+        tunnel.request.upstreamFirst = []
         for side in 0...1 where tunnel[side].hasOutput {
             flushOutbox(tunnel, side: side)
             if tunnel.finished { return }

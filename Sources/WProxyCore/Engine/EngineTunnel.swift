@@ -96,7 +96,9 @@ final class EngineTunnel: @unchecked Sendable {
     let idleMS: UInt64
     var end: RelayEnd?
     var finished = false
-    let request: TunnelRequest
+    /// `var` only so that what the connect needed (replies, early bytes) is dropped once it is done:
+    /// a long-lived idle tunnel keeps none of it.
+    var request: TunnelRequest
     /// The upstream connect is in progress until this deadline (engine milliseconds); nothing is
     /// relayed before it completes.
     var connecting = false

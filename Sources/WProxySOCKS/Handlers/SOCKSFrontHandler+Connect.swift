@@ -100,16 +100,24 @@ extension SOCKSFrontHandler {
 
     static func engineTunnelFinished(record: SOCKSSessionRecord, proxy: SOCKSProxy) -> @Sendable (RelayResult) -> Void {
         let (accessLog, logger) = (proxy.accessLog, proxy.logger)
+        guard let accessLog else {
+            // Nothing kept per tunnel but the destination (for the debug line of a failed connect).
+            let target = record.target
+            return { result in
+                guard result.connectError != 0 else { return }
+                let destination = target?.description ?? "-"
+                logger.debug("connect to \(destination) failed: \(DialError(target: destination, errno: result.connectError))")
+            }
+        }
         return { result in
             var record = record
             guard result.connectError == 0 else {
                 let error = DialError(target: record.destination, errno: result.connectError)
                 logger.debug("connect to \(record.destination) failed: \(error)")
                 record.noteReply(SOCKS5ReplyCode(dialError: error))
-                accessLog?.log(record.fields(end: "dial_failed"))
+                accessLog.log(record.fields(end: "dial_failed"))
                 return
             }
-            guard let accessLog else { return }
             record.bytesUp = result.bytesUp
             record.bytesDown = result.bytesDown
             accessLog.log(record.fields(end: result.end.rawValue))
