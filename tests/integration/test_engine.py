@@ -5,6 +5,7 @@ wake-up eventfd (registered with the data word 0xffffffffffffffff)."""
 import hashlib
 import os
 import signal
+import subprocess
 import socket
 import threading
 import time
@@ -384,3 +385,36 @@ def test_socks_accepts_in_nio_when_the_engine_is_off(wproxy, servers, monkeypatc
         client.sendall(b"x")
         assert recv_exact(client, 1) == b"x"
         assert engine_sockets(proxy) == 0
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_socks_out_of_descriptors_backs_off_and_recovers(wproxy, servers):
+    upstream = servers(echo_handler)
+    proxy = socks_proxy(wproxy)
+    pid = proxy.proc.pid
+    in_use = len(os.listdir(f"/proc/{pid}/fd"))
+    limit = in_use + 8
+    if subprocess.run(["prlimit", "--pid", str(pid), f"--nofile={limit}:{limit}"]).returncode != 0:
+        pytest.skip("prlimit cannot lower the proxy's descriptor limit here")
+    clients = []
+    for _ in range(16):  # more than the limit allows: the rest wait in the accept queue
+        client = connect(proxy.port)
+        client.sendall(b"\x05")
+        clients.append(client)
+    time.sleep(0.5)
+    assert len(os.listdir(f"/proc/{pid}/fd")) >= limit - 1, "the proxy ran out of descriptors"
+    before = cpu_seconds(pid)
+    time.sleep(1.5)
+    assert cpu_seconds(pid) - before < 0.5, "no busy loop while accept fails with EMFILE"
+    for client in clients:
+        client.close()
+    with socks5(proxy.port) as client:
+        client.sendall(socks_connect_request(upstream.port))
+        assert read_reply(client)[0] == 0
+        client.sendall(b"ok")
+        assert recv_exact(client, 2) == b"ok"
