@@ -127,7 +127,7 @@ extension HTTP1ProxyHandler {
         phase = .connecting
         settings.dialer.connect(host: target.host, port: target.port, on: context.eventLoop).flatMapThrowing { channel in
             try target.security?.secure(channel, host: target.host)
-            return try UpstreamConnection.install(on: channel, peerID: target.id)
+            return try UpstreamConnection.install(on: channel, peerID: target.id, directWrites: target.security == nil)
         }.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let connection):

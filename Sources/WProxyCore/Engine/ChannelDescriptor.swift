@@ -11,7 +11,7 @@ import NIOCore
 /// the duplicate really is this channel's socket (same local and remote port) before trusting it.
 /// Anything unexpected (another channel type, a changed format) returns nil and the caller keeps
 /// the NIO relay.
-enum ChannelDescriptor {
+package enum ChannelDescriptor {
     static func duplicate(_ channel: any Channel) -> Int32? {
         #if os(Linux)
         let text = String(describing: channel)
@@ -28,6 +28,11 @@ enum ChannelDescriptor {
         #else
         return nil
         #endif
+    }
+
+    /// `duplicate` for other modules: a descriptor of the channel's socket that the caller owns.
+    package static func duplicateSocket(_ channel: any Channel) -> Int32? {
+        duplicate(channel)
     }
 
     /// The listening socket under a NIO server channel (not duplicated: NIO still owns it), checked
@@ -48,7 +53,7 @@ enum ChannelDescriptor {
     /// Nothing is queued for writing in `channel` (on its event loop): an empty write completes only
     /// after everything before it, so if it completed right away, the queue was empty. A channel is
     /// closed for a move to the engine only then: closing would drop queued writes.
-    static func writesDone(_ channel: any Channel) -> Bool {
+    package static func writesDone(_ channel: any Channel) -> Bool {
         var done = false
         channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).assumeIsolated().whenComplete { _ in
             done = true
