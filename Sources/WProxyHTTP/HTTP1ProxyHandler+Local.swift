@@ -63,6 +63,7 @@ extension HTTP1ProxyHandler {
     func writeFileChunk(_ chunk: ByteBuffer) -> EventLoopFuture<Void> {
         bytesOut += chunk.readableBytes
         lastActivity = .now()
+        endDirectClientWrites()
         return context.writeAndFlush(wrapOutboundOut(chunk))
     }
 }

@@ -5,6 +5,7 @@ import WProxyDialer
 extension HTTP1ProxyHandler {
     /// A new request head: check it, then answer locally or choose an upstream.
     func startRequest(_ head: RawRequestHead) {
+        if requestsServed == 1, let clientDirect { clientDirect.open(context.channel) }
         request = head
         requestMethod = head.method
         requestIsHTTP10 = head.versionMinor == 0
@@ -183,6 +184,7 @@ extension HTTP1ProxyHandler {
         connection.write(head)
         if !requestEnded {
             if expectContinue && bodyReceived == 0 && inbound?.readableBytes ?? 0 == 0 {
+                endDirectClientWrites()
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
             forwardBody(to: connection)

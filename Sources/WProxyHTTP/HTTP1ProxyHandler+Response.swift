@@ -160,6 +160,7 @@ extension HTTP1ProxyHandler {
         if !keepAlive || quiescing || !requestEnded {
             phase = .closed
             let channel = context.channel
+            flushClient()  // queued direct writes go first (NIO's write below only waits for its own)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in
                 channel.close(promise: nil)
             }

@@ -19,6 +19,7 @@ extension HTTP1ProxyHandler {
         upstreamDuration = .now() - upstreamStartedAt
         var out = allocator.buffer(capacity: head.bytes.readableBytes + 32)
         HeadWriters.writeClientResponse(peer?.policy?.clientHead(head) ?? head, into: &out, framing: .none, keepAlive: true, clientIsHTTP10: false, keepUpgrade: true)
+        endDirectClientWrites()
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         phase = .upgraded
         timer?.cancel()

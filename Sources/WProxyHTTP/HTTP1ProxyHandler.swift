@@ -96,6 +96,9 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var upstreamStartedAt: NIODeadline = .now()
     var upstreamDuration: TimeAmount?
     var pendingUpstreamRead = false
+    /// Responses written with one `send` on a duplicate of the client's socket, from the second
+    /// request of a plain-HTTP connection on (see `DirectWriter`, as for upstream requests).
+    var clientDirect: DirectWriter?
 
     init(settings: HTTPEngineSettings, phases: any ProxyPhases, pool: UpstreamPool) {
         self.settings = settings
@@ -111,6 +114,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     ) throws {
         let handler = HTTP1ProxyHandler(settings: settings, phases: phases, pool: settings.pools.pool(for: channel.eventLoop))
         handler.parking = parking
+        // A plain socket (the same condition as parking): responses may go out with a direct send.
+        if parking != nil { handler.clientDirect = DirectWriter() }
         // (The listener already starts read buffers small: `ReceiveBuffers`.) One read per read() call,
         // so at most one pooled read buffer per connection.
         try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
@@ -145,6 +150,10 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     @inline(__always)
     func writeClient(_ buffer: ByteBuffer) {
         clientNeedsFlush = true
+        if let clientDirect, clientDirect.ready {
+            clientDirect.queue(buffer)
+            return
+        }
         context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
@@ -152,7 +161,24 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     func flushClient() {
         guard clientNeedsFlush else { return }
         clientNeedsFlush = false
+        if let clientDirect, clientDirect.ready {
+            if let rest = clientDirect.send() {
+                // The client did not take it all: NIO writes the rest (and everything after it).
+                self.clientDirect = nil
+                context.writeAndFlush(wrapOutboundOut(rest), promise: nil)
+            }
+            return
+        }
         context.flush()
+    }
+
+    /// Before a write that goes through NIO by itself (file chunks, 100 Continue, an upgrade's
+    /// head): send what is queued and stop writing directly, so that nothing overtakes NIO's queue.
+    func endDirectClientWrites() {
+        guard let clientDirect else { return }
+        flushClient()
+        clientDirect.close()
+        self.clientDirect = nil
     }
 
     @inline(__always)
@@ -213,6 +239,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     /// The handler and its context reference each other: without dropping ours, both (with the
     /// pipeline they hold) would outlive every connection. Late callbacks check `phase` first.
     package func handlerRemoved(context: ChannelHandlerContext) {
+        clientDirect?.close()
+        clientDirect = nil
         timer?.cancel()
         timer = nil
         if case .upgraded = phase {} else { phase = .closed }
