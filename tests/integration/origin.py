@@ -144,6 +144,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(float(query.get("gap", "300")) / 1000)
             self.close_connection = True
+        elif path == "/big":
+            # n bytes of a repeating pattern, written in 64 KB pieces (a large response).
+            size = int(query.get("n", str(1 << 20)))
+            pattern = bytes(range(256)) * 256
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            while size > 0:
+                piece = pattern[:min(size, len(pattern))]
+                self.wfile.write(piece)
+                size -= len(piece)
         elif path == "/ws":
             self._websocket()
         elif path == "/status":

@@ -665,3 +665,56 @@ def test_upstreams_are_dialed_through_upstream_proxy_hops(wproxy, origins):
     assert names(proxy.port, 3) == ["a"] * 3
     proxy.stop()  # the pooled upstream connection closes: the SOCKS hop logs its tunnel
     hop.wait_for_output(lambda l: "mode=socks" in l and str(a.port) in l)
+
+
+# ---------- direct writes (a reused connection's writes bypass NIO's write path) ----------
+
+def big_body(size):
+    pattern = bytes(range(256)) * 256
+    return (pattern * (size // len(pattern) + 1))[:size]
+
+
+def test_large_response_to_a_slow_client_on_a_reused_connection(wproxy, origins):
+    a = origins("a")
+    proxy = reverse(wproxy, a.url)
+    size = 24 << 20
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+        sock.sendall(b"GET /name HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock)[2] == b"a"
+        # The second response is written directly; the client does not read for a while, so the
+        # socket fills and the rest must go through NIO without losing or reordering a byte.
+        sock.sendall(f"GET /big?n={size} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        time.sleep(1)
+        status, _, body, leftover = read_response(sock, timeout=30)
+        assert status == 200 and len(body) == size and leftover == b""
+        assert hashlib.sha256(body).digest() == hashlib.sha256(big_body(size)).digest()
+        sock.sendall(b"GET /name HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock)[2] == b"a"
+
+
+def test_large_upload_on_a_reused_upstream_connection(wproxy, origins):
+    a = origins("a")
+    proxy = reverse(wproxy, a.url)
+    size = 32 << 20
+    body = os.urandom(size)
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+        sock.sendall(b"GET /name HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock)[2] == b"a"
+        sock.sendall(f"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n".encode() + body)
+        status, _, answer, _ = read_response(sock, timeout=60)
+        assert status == 200
+        assert json.loads(answer) == {"length": size, "sha256": hashlib.sha256(body).hexdigest(), "method": "POST"}
+        sock.sendall(b"GET /name HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock)[2] == b"a"
+    assert a.accepted == 1, "one upstream connection served all three"
+
+
+def test_static_file_between_proxied_responses_on_one_connection(wproxy, origins, site):
+    a = origins("a")
+    proxy = wproxy("reverse", "--listen", "127.0.0.1:0", "--static", str(site), "--upstream", a.url)
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as sock:
+        for path, expected in [("/api/1", b"a"), ("/api/2", b"a"), ("/data.bin", bytes(range(256)) * 1024),
+                               ("/api/3", b"a"), ("/app.js", b"console.log(1)"), ("/api/4", b"a")]:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            status, _, body, leftover = read_response(sock)
+            assert (status, body, leftover) == (200, expected, b""), path
