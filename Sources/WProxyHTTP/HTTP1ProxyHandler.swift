@@ -96,7 +96,7 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var upstreamStartedAt: NIODeadline = .now()
     var upstreamDuration: TimeAmount?
     var pendingUpstreamRead = false
-    /// Responses written with one `send` on a duplicate of the client's socket, from the second
+    /// Responses written with one `send` on the client's socket, from the second
     /// request of a plain-HTTP connection on (see `DirectWriter`, as for upstream requests).
     var clientDirect: DirectWriter?
 

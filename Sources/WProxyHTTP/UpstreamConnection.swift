@@ -76,12 +76,12 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
         return connection
     }
 
-    /// Writes requests with one `send` on a duplicate of the socket instead of NIO's write path
+    /// Writes requests with one `send` on the channel's socket instead of NIO's write path
     /// (pipeline, pending-writes queue, promise bookkeeping: about a tenth of the proxy's
-    /// instructions per request). Only on a connection that is reused (the duplicate is made on
+    /// instructions per request). Only on a connection that is reused (the socket is looked up on
     /// its second exchange, so one-shot connections pay nothing) and has nothing queued in NIO;
     /// whatever a `send` does not take goes through NIO and ends the direct path for the
-    /// connection (order is kept); the duplicate is closed with the channel.
+    /// connection (order is kept). See `DirectWriter`.
     private var direct: DirectWriter?
     private var exchanges = 0
 

@@ -30,9 +30,21 @@ package enum ChannelDescriptor {
         #endif
     }
 
-    /// `duplicate` for other modules: a descriptor of the channel's socket that the caller owns.
-    package static func duplicateSocket(_ channel: any Channel) -> Int32? {
-        duplicate(channel)
+    /// The descriptor NIO itself uses for the channel's socket (not duplicated: NIO owns and
+    /// closes it), checked like `duplicate`'s. Only for use on the channel's event loop while
+    /// `channel.isActive`: NIO marks the channel inactive right after closing the descriptor and
+    /// before any handler runs, so that check keeps a reused descriptor number from being written to.
+    package static func socketDescriptor(_ channel: any Channel) -> Int32? {
+        #if os(Linux)
+        let text = String(describing: channel)
+        guard text.hasPrefix("SocketChannel {"), let fd = descriptor(in: text),
+              let local = channel.localAddress, let remote = channel.remoteAddress,
+              Int(wproxy_socket_port(fd, 0)) == local.port, Int(wproxy_socket_port(fd, 1)) == remote.port
+        else { return nil }
+        return fd
+        #else
+        return nil
+        #endif
     }
 
     /// The listening socket under a NIO server channel (not duplicated: NIO still owns it), checked
