@@ -29,6 +29,11 @@ final class TCPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
 
     private let handoff: TunnelHandoff?
+    /// Bytes and EOF that arrive while dialing. NIO reads a socket to its end as soon as it sees the
+    /// peer's FIN (EPOLLRDHUP), whether a read was asked for or not: a client that sends and shuts
+    /// its write side before the upstream answers must not lose either.
+    private var early: ByteBuffer?
+    private var clientSentEOF = false
 
     init(proxy: TCPProxy, handoff: TunnelHandoff?) {
         self.proxy = proxy
@@ -65,6 +70,11 @@ final class TCPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .dialing = state {
+            var incoming = unwrapInboundIn(data)
+            if early == nil { early = incoming } else { early!.writeBuffer(&incoming) }
+            return
+        }
         guard case .peeking(var buffered) = state else { return }
         var incoming = unwrapInboundIn(data)
         buffered.writeBuffer(&incoming)
@@ -94,9 +104,19 @@ final class TCPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .peeking(let buffered) = state, let event = event as? ChannelEvent, case .inputClosed = event {
-            // EOF before a full ClientHello: route what we have; the upstream sees the same EOF via the relay.
-            routeAfterPeek(buffered)
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            switch state {
+            case .peeking(let buffered):
+                // EOF before a full ClientHello: route what we have; the relay passes the EOF on.
+                clientSentEOF = true
+                routeAfterPeek(buffered)
+                return
+            case .dialing:
+                clientSentEOF = true
+                return
+            case .relaying, .closed:
+                break
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -160,6 +180,10 @@ final class TCPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         state = .relaying
         let client = context.channel
         var toSend = initial.filter { $0.readableBytes > 0 }
+        if let early {
+            toSend.append(early)
+            self.early = nil
+        }
         if let version = proxy.options.proxyProtocol {
             var header = client.allocator.buffer(capacity: 108)
             let info = ProxyHeader(source: client.remoteAddress, destination: client.localAddress)
@@ -177,8 +201,8 @@ final class TCPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         self.context = nil
         do {
-            try Relay.join(client: client, upstream: upstream, initialUpstreamData: toSend, idleTimeout: proxy.idleTimeout,
-                           handoff: handoff) {
+            try Relay.join(client: client, upstream: upstream, initialUpstreamData: toSend, clientSentEOF: clientSentEOF,
+                           idleTimeout: proxy.idleTimeout, handoff: handoff) {
                 result in
                 if let backend { proxy.upstreams.counts.closed(backend.id) }
                 proxy.accessLog?.log(Self.record(
