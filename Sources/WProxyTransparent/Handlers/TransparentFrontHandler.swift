@@ -6,8 +6,9 @@ import WProxyDialer
 
 /// Handles one diverted connection until it is joined to its destination: reads the original
 /// destination, refuses loops, dials through the proxy's dialer, hands both channels to the relay
-/// and removes itself. The client is not read from before the relay starts, so nothing is
-/// buffered here and a server-speaks-first protocol works.
+/// and removes itself. The client is not read from before the relay starts (a server-speaks-first
+/// protocol works), except that NIO reads a socket to its end when the client shuts its write
+/// side (EPOLLRDHUP) whatever was asked: those bytes and that EOF are kept and passed on.
 final class TransparentFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
@@ -26,6 +27,8 @@ final class TransparentFrontHandler: ChannelInboundHandler, RemovableChannelHand
     private var context: ChannelHandlerContext?
 
     private let handoff: TunnelHandoff?
+    private var early: ByteBuffer?
+    private var clientSentEOF = false
 
     init(proxy: TransparentProxy, sniff: SniffHandler?, handoff: TunnelHandoff?) {
         self.handoff = handoff
@@ -45,6 +48,19 @@ final class TransparentFrontHandler: ChannelInboundHandler, RemovableChannelHand
     func channelActive(context: ChannelHandlerContext) {
         start(context: context)
         context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if early == nil { early = incoming } else { early!.writeBuffer(&incoming) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            clientSentEOF = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -130,7 +146,12 @@ final class TransparentFrontHandler: ChannelInboundHandler, RemovableChannelHand
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         self.context = nil
         do {
-            try Relay.join(client: client, upstream: upstream, idleTimeout: proxy.idleTimeout, handoff: handoff) { result in
+            let early = self.early.map { [$0] } ?? []
+            self.early = nil
+            try Relay.join(
+                client: client, upstream: upstream, initialUpstreamData: early, clientSentEOF: clientSentEOF,
+                idleTimeout: proxy.idleTimeout, handoff: handoff
+            ) { result in
                 record.sniffed = sniff?.sniffedHost
                 record.bytesUp = result.bytesUp
                 record.bytesDown = result.bytesDown
