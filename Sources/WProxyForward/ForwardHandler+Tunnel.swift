@@ -28,6 +28,10 @@ extension ForwardHandler {
             return reject(.forbidden, "wproxy: destination \(originKey) is denied (--deny-dest \(rule))")
         }
         state = .connecting
+        if let context {
+            let hold = EOFHoldHandler()
+            if (try? context.pipeline.syncOperations.addHandler(hold, position: .first)) != nil { eofHold = hold }
+        }
         proxy.dialer.connect(host: host, port: port, on: pool.eventLoop).assumeIsolated().whenComplete { result in
             guard case .connecting = self.state else {
                 if case .success(let channel) = result { channel.close(promise: nil) }
@@ -70,7 +74,13 @@ extension ForwardHandler {
             self.status = 200
             context.channel.writeAndFlush(
                 context.channel.allocator.buffer(string: "HTTP/1.1 200 Connection Established\r\n\r\n"), promise: nil)
-            self.joinRelay(upstream: upstream, clientBytes: leftover.bytes, removing: [leftover])
+            var helpers: [any RemovableChannelHandler] = [leftover]
+            if let hold = self.eofHold {
+                if hold.held { self.clientInputClosed = true }
+                helpers.append(hold)
+                self.eofHold = nil
+            }
+            self.joinRelay(upstream: upstream, clientBytes: leftover.bytes, removing: helpers)
         }
     }
 
@@ -144,8 +154,8 @@ extension ForwardHandler {
             status: status, started: started, bytesDownBefore: bytesDown)
         do {
             try Relay.join(
-                client: client, upstream: upstream, initialUpstreamData: clientBytes, idleTimeout: proxy.tunnelIdleTimeout,
-                handoff: handoff
+                client: client, upstream: upstream, initialUpstreamData: clientBytes, clientSentEOF: clientInputClosed,
+                idleTimeout: proxy.tunnelIdleTimeout, handoff: handoff
             ) { result in
                 record?.log(result)
             }

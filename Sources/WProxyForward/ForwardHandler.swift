@@ -89,6 +89,8 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
     var waitingForClientWritable = false
     /// The client half-closed after its request: no further request can come, so close after the response.
     var clientInputClosed = false
+    /// Holds the client's EOF back from the decoder while a CONNECT is dialed (see `EOFHoldHandler`).
+    var eofHold: EOFHoldHandler?
 
     // Idle timeout: one timer per connection that re-arms itself from `lastActivity`.
     var lastActivity = NIODeadline.now()
@@ -203,7 +205,11 @@ final class ForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
                 // The client stopped sending; a response may still be on its way (half-close).
                 clientInputClosed = true
                 if !requestEnded { clientGone() }
-            case .connecting, .upgrading, .tunnelled, .closed:
+            case .connecting, .upgrading:
+                // NIO reads to the EOF as soon as the client shuts its write side, even before the
+                // tunnel reads: remember it, the relay passes it on.
+                clientInputClosed = true
+            case .tunnelled, .closed:
                 break
             }
             return
