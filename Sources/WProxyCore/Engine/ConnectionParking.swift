@@ -43,10 +43,21 @@ package final class ConnectionParking: Sendable {
 
     /// On an engine thread: the parked socket is readable (or hung up); give it a new channel.
     func reopen(_ request: ParkRequest) {
-        let (fd, id, eventLoop) = (request.fd, request.id, request.eventLoop)
-        let tracker = self.tracker
-        let box = self.box
+        let (tracker, box) = (self.tracker, self.box)
         let handoff = TunnelHandoff(tracker: tracker, parking: self)
+        Self.adopt(fd: request.fd, id: request.id, on: request.eventLoop, tracker: tracker) { channel in
+            try box.current.initializeConnection(channel, handoff: handoff)
+        }
+    }
+
+    /// Gives a socket the engine held (parked, or accepted by `EngineListening`) a NIO channel on
+    /// `eventLoop`, configured as the listener configures accepted channels. The tracker entry `id`
+    /// moves to the channel and `initialize` installs the handlers; when a drain ended the entry
+    /// meanwhile, the channel is closed instead.
+    static func adopt(
+        fd: Int32, id: Int, on eventLoop: any EventLoop, tracker: ConnectionTracker,
+        initialize: @escaping @Sendable (any Channel) throws -> Void
+    ) {
         let adopted = ClientBootstrap(group: eventLoop)
             .channelOption(ChannelOptions.autoRead, value: false)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -57,7 +68,7 @@ package final class ConnectionParking: Sendable {
                         channel.close(promise: nil)  // a drain ended it meanwhile
                         return
                     }
-                    try box.current.initializeConnection(channel, handoff: handoff)
+                    try initialize(channel)
                 }
             }
             .withConnectedSocket(fd)

@@ -53,6 +53,15 @@ package enum EngineConnect {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         guard rc == 0 else { return nil }
+        return socketAddress(storage)
+        #else
+        return nil
+        #endif
+    }
+
+    #if os(Linux)
+    /// An IPv4 or IPv6 socket address as NIO's, without formatting its text (only logs need it).
+    static func socketAddress(_ storage: sockaddr_storage) -> SocketAddress? {
         switch Int32(storage.ss_family) {
         case AF_INET:
             return withUnsafeBytes(of: storage) { SocketAddress($0.loadUnaligned(as: sockaddr_in.self), host: "") }
@@ -61,10 +70,8 @@ package enum EngineConnect {
         default:
             return nil
         }
-        #else
-        return nil
-        #endif
     }
+    #endif
 
     /// Closes a socket from `start` that was not handed to the engine.
     package static func abandon(_ fd: Int32) {

@@ -83,26 +83,14 @@ package final class EngineListening: Sendable {
     /// Gives an accepted socket a NIO channel: with `resume` (a session handed it over) or with the
     /// current acceptor's handlers. The tracker entry moves to the channel.
     func reopen(fd: Int32, id: Int, resume: (@Sendable (any Channel, TunnelHandoff) throws -> Void)?) {
-        let (tracker, box, handoff) = (self.tracker, self.box, self.handoff)
-        let adopted = ClientBootstrap(group: group.next())
-            .channelOption(ChannelOptions.autoRead, value: false)
-            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .channelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard tracker.resume(id, as: channel) else {
-                        channel.close(promise: nil)  // a drain ended it meanwhile
-                        return
-                    }
-                    if let resume {
-                        try resume(channel, handoff)
-                    } else {
-                        try box.current.initializeConnection(channel, handoff: handoff)
-                    }
-                }
+        let (box, handoff) = (self.box, self.handoff)
+        ConnectionParking.adopt(fd: fd, id: id, on: group.next(), tracker: tracker) { channel in
+            if let resume {
+                try resume(channel, handoff)
+            } else {
+                try box.current.initializeConnection(channel, handoff: handoff)
             }
-            .withConnectedSocket(fd)
-        adopted.whenFailure { _ in tracker.tunnelEnded(id) }
+        }
     }
 
     /// An event loop for callbacks of tunnels started here (they run on the engine thread anyway).

@@ -427,7 +427,7 @@ final class EngineLoop: @unchecked Sendable {
                 continue
             }
             let session = EngineSession(
-                fd: fd, id: id, handler: sessions.makeSession(client: Self.socketAddress(address)),
+                fd: fd, id: id, handler: sessions.makeSession(client: EngineConnect.socketAddress(address)),
                 deadline: now + ChannelDescriptor.milliseconds(sessions.handshakeTimeout), owner: owner)
             connecting += 1
             setSlot(fd, .session(session))
@@ -521,17 +521,6 @@ final class EngineLoop: @unchecked Sendable {
         request.upstreamFirst = start.upstreamFirst
         request.clientRegistered = session.registered
         self.start(EngineTunnel(request))
-    }
-
-    private static func socketAddress(_ storage: sockaddr_storage) -> SocketAddress? {
-        switch Int32(storage.ss_family) {
-        case AF_INET:
-            return withUnsafeBytes(of: storage) { SocketAddress($0.loadUnaligned(as: sockaddr_in.self), host: "") }
-        case AF_INET6:
-            return withUnsafeBytes(of: storage) { SocketAddress($0.loadUnaligned(as: sockaddr_in6.self), host: "") }
-        default:
-            return nil
-        }
     }
 
     /// Moving a connection here frees its channels' memory, but in the middle of a heap that grew
