@@ -374,6 +374,16 @@ def test_reply_07_for_an_unknown_command(wproxy):
     assert fields(access_line(proxy, "reply=0x07"))["end"] == "rejected"
 
 
+def test_rejection_after_a_pipelined_greeting_logs_the_request_reply(wproxy):
+    proxy = start(wproxy)
+    with connect(proxy.port) as sock:
+        sock.sendall(b"\x05\x01\x00" + b"\x05\x09\x00\x01\x7f\x00\x00\x01\x00\x50")
+        assert recv_exact(sock, 2) == b"\x05\x00"
+        assert read_reply(sock)[0] == 0x07
+        assert closed_by_peer(sock)
+    assert fields(access_line(proxy, "end=rejected"))["reply"] == "0x07"
+
+
 def test_reply_08_for_an_unknown_address_type(wproxy):
     proxy = start(wproxy)
     with socks5(proxy.port) as sock:

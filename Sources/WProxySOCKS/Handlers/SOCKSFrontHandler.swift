@@ -233,9 +233,11 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// point of choosing a destination: take its reply code for the log line.
     private func noteHandshakeRejection(_ reply: ByteBuffer) {
         let bytes = reply.readableBytesView
-        if bytes.count >= 10, bytes.first == 0x05 {
+        // A SOCKS5 failure reply is the last 10 bytes (VER REP RSV ATYP=1 0.0.0.0:0); a pipelined
+        // greeting's method selection (and an RFC 1929 status) may come before it.
+        if bytes.count >= 10, bytes[bytes.endIndex - 10] == 0x05, bytes[bytes.endIndex - 7] == 0x01 {
             record.version = .v5
-            record.reply = bytes[bytes.startIndex + 1]
+            record.reply = bytes[bytes.endIndex - 9]
         } else if bytes.count == 8, bytes.first == 0x00 {
             record.version = .v4
             record.reply = bytes[bytes.startIndex + 1]
