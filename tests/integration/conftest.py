@@ -211,3 +211,66 @@ def wait_until(predicate, timeout=10, interval=0.05):
             return True
         time.sleep(interval)
     return predicate()
+
+
+def recording_server(servers):
+    """A TCP server that stores everything one connection sends, up to its EOF, in got["data"]."""
+    got = {}
+
+    def record(conn):
+        got["data"] = recv_all(conn)
+
+    return servers(record), got
+
+
+def _slow_socks5_hop(delay):
+    """A SOCKS5 server (no auth, CONNECT by IPv4) that waits `delay` seconds before connecting:
+    the proxy's dial through it is still running when the client has already sent and shut down."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve(conn):
+        with conn:
+            conn.settimeout(10)
+            conn.recv(3)
+            conn.sendall(b"\x05\x00")
+            request = conn.recv(10)
+            host, port = socket.inet_ntoa(request[4:8]), int.from_bytes(request[8:10], "big")
+            time.sleep(delay)
+            upstream = socket.create_connection((host, port), timeout=10)
+            conn.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + b"\x00\x00")
+            pipe(conn, upstream)
+
+    def pipe(a, b):
+        def copy(src, dst):
+            try:
+                while chunk := src.recv(65536):
+                    dst.sendall(chunk)
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+        other = threading.Thread(target=copy, args=(b, a), daemon=True)
+        other.start()
+        copy(a, b)
+        other.join(10)
+        b.close()
+
+    def accept_loop():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept_loop, daemon=True).start()
+    return listener
+
+
+@pytest.fixture
+def slow_socks5_hop():
+    """The port of a SOCKS5 hop that takes 0.5 s to connect (see `_slow_socks5_hop`)."""
+    listener = _slow_socks5_hop(0.5)
+    yield listener.getsockname()[1]
+    listener.close()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import free_port, run_wproxy, wait_until
+from conftest import free_port, recording_server, recv_all, run_wproxy, wait_until
 from forward_support import (OriginHandler, TLSOrigin, curl, origin, proxy_request,  # noqa: F401 (fixture)
                              status_of)
 
@@ -361,28 +361,16 @@ def test_client_half_close_after_the_request_gets_the_response_and_a_close(wprox
         assert time.monotonic() - started < 5
 
 
-def test_connect_keeps_bytes_and_eof_sent_while_dialing(wproxy, servers):
+def test_connect_keeps_bytes_and_eof_sent_while_dialing(wproxy, servers, slow_socks5_hop):
     """NIO reads to the EOF when the client shuts its write side, even while the CONNECT is still
     dialed (here through a SOCKS5 hop that answers after 0.5 s): the bytes after the CONNECT head
     and the EOF must both reach the destination."""
-    from conftest import recv_all, wait_until
-    from test_tcp import slow_socks5_hop
-    got = {}
-
-    def record(conn):
-        got["data"] = recv_all(conn)
-
-    upstream = servers(record)
-    hop = slow_socks5_hop(0.5)
-    try:
-        proxy = wproxy("forward", "--listen", "127.0.0.1:0",
-                       "--upstream-proxy", f"socks5://127.0.0.1:{hop.getsockname()[1]}")
-        target = f"127.0.0.1:{upstream.port}"
-        with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as client:
-            client.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode() + b"payload")
-            client.shutdown(socket.SHUT_WR)
-            assert recv_all(client).startswith(b"HTTP/1.1 200")
-        assert wait_until(lambda: "data" in got)
-        assert got["data"] == b"payload"
-    finally:
-        hop.close()
+    upstream, got = recording_server(servers)
+    proxy = wproxy("forward", "--listen", "127.0.0.1:0", "--upstream-proxy", f"socks5://127.0.0.1:{slow_socks5_hop}")
+    target = f"127.0.0.1:{upstream.port}"
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as client:
+        client.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode() + b"payload")
+        client.shutdown(socket.SHUT_WR)
+        assert recv_all(client).startswith(b"HTTP/1.1 200")
+    assert wait_until(lambda: "data" in got)
+    assert got["data"] == b"payload"

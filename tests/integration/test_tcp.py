@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import connect, echo_handler, free_port, name_handler, recv_all, wait_until
+from conftest import connect, echo_handler, free_port, name_handler, recording_server, recv_all, wait_until
 
 
 def test_one_mebibyte_echo_is_intact(wproxy, servers):
@@ -401,67 +401,13 @@ def test_listens_on_ipv6_loopback(wproxy, servers):
     assert any("listening on [::1]:" in l for l in proxy.stderr_lines)
 
 
-def slow_socks5_hop(delay):
-    """A SOCKS5 server (no auth, CONNECT by IPv4) that waits `delay` seconds before connecting:
-    the proxy's dial through it is still running when the client has already sent and shut down."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-
-    def serve(conn):
-        with conn:
-            conn.settimeout(10)
-            conn.recv(3)
-            conn.sendall(b"\x05\x00")
-            request = conn.recv(10)
-            host, port = socket.inet_ntoa(request[4:8]), int.from_bytes(request[8:10], "big")
-            time.sleep(delay)
-            upstream = socket.create_connection((host, port), timeout=10)
-            conn.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + b"\x00\x00")
-            pipe(conn, upstream)
-
-    def pipe(a, b):
-        def copy(src, dst):
-            try:
-                while chunk := src.recv(65536):
-                    dst.sendall(chunk)
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-        other = threading.Thread(target=copy, args=(b, a), daemon=True)
-        other.start()
-        copy(a, b)
-        other.join(10)
-        b.close()
-
-    def accept_loop():
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept_loop, daemon=True).start()
-    return listener
-
-
-def test_bytes_and_eof_sent_while_the_upstream_is_dialed_arrive(wproxy, servers):
-    got = {}
-
-    def record(conn):
-        got["data"] = recv_all(conn)
-
-    upstream = servers(record)
-    hop = slow_socks5_hop(0.5)
-    try:
-        proxy = wproxy("tcp", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream.port}",
-                       "--upstream-proxy", f"socks5://127.0.0.1:{hop.getsockname()[1]}", "--proxy-protocol", "v1")
-        with connect(proxy.port) as client:
-            client.sendall(b"payload")
-            client.shutdown(socket.SHUT_WR)  # NIO reads up to this EOF while the dial still runs
-            assert recv_all(client) == b""
-        assert wait_until(lambda: "data" in got)
-        assert got["data"].startswith(b"PROXY TCP4 ") and got["data"].endswith(b"\r\npayload")
-    finally:
-        hop.close()
+def test_bytes_and_eof_sent_while_the_upstream_is_dialed_arrive(wproxy, servers, slow_socks5_hop):
+    upstream, got = recording_server(servers)
+    proxy = wproxy("tcp", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream.port}",
+                   "--upstream-proxy", f"socks5://127.0.0.1:{slow_socks5_hop}", "--proxy-protocol", "v1")
+    with connect(proxy.port) as client:
+        client.sendall(b"payload")
+        client.shutdown(socket.SHUT_WR)  # NIO reads up to this EOF while the dial still runs
+        assert recv_all(client) == b""
+    assert wait_until(lambda: "data" in got)
+    assert got["data"].startswith(b"PROXY TCP4 ") and got["data"].endswith(b"\r\npayload")
