@@ -20,7 +20,7 @@ package struct RelayResult: Sendable {
     package var bytesDown: Int
     package var end: RelayEnd
     /// Nonzero when the tunnel never started because the engine's upstream connect failed: the
-    /// errno (`ETIMEDOUT` for the connect timeout). See `Relay.joinConnecting`.
+    /// errno (`ETIMEDOUT` for the connect timeout). See `EngineConnect`.
     package var connectError: Int32 = 0
 }
 

@@ -34,6 +34,14 @@ struct SOCKSSessionRecord {
         }
     }
 
+    /// Notes what the client asked for.
+    mutating func noteRequest(_ request: SOCKSRequest) {
+        version = request.version
+        command = request.command
+        if let user = request.username { self.user = user }
+        target = request.target
+    }
+
     /// Notes the code of a reply about to be written (SOCKS4 codes as 0x5a/0x5b).
     mutating func noteReply(_ code: SOCKS5ReplyCode) {
         switch version {

@@ -4,36 +4,29 @@ import Glibc
 #endif
 import NIOCore
 
-/// Duplicates the socket descriptor under a NIO socket channel.
+/// Finds (and duplicates) the socket descriptor under a NIO socket channel.
 ///
 /// NIO has no API to take a socket out of a channel. Its `SocketChannel` describes itself as
-/// `SocketChannel { BaseSocket { fd=N }, … }`; we read N from that, duplicate it, and check that
-/// the duplicate really is this channel's socket (same local and remote port) before trusting it.
-/// Anything unexpected (another channel type, a changed format) returns nil and the caller keeps
-/// the NIO relay.
+/// `SocketChannel { BaseSocket { fd=N }, … }`; we read N from that and check that it really is this
+/// channel's socket (same local and remote port) before trusting it. Anything unexpected (another
+/// channel type, a changed format) returns nil and the caller keeps NIO's path.
 package enum ChannelDescriptor {
+    /// A duplicate of the channel's socket that the caller owns (the channel can then be closed).
+    /// Called on the channel's event loop, so NIO cannot close the descriptor between check and copy.
     static func duplicate(_ channel: any Channel) -> Int32? {
         #if os(Linux)
-        let text = String(describing: channel)
-        guard text.hasPrefix("SocketChannel {"), let fd = descriptor(in: text),
-              let local = channel.localAddress, let remote = channel.remoteAddress
-        else { return nil }
+        guard let fd = socketDescriptor(channel) else { return nil }
         let copy = wproxy_dup_cloexec(fd)
-        guard copy >= 0 else { return nil }
-        guard Int(wproxy_socket_port(copy, 0)) == local.port, Int(wproxy_socket_port(copy, 1)) == remote.port else {
-            close(copy)
-            return nil
-        }
-        return copy
+        return copy >= 0 ? copy : nil
         #else
         return nil
         #endif
     }
 
     /// The descriptor NIO itself uses for the channel's socket (not duplicated: NIO owns and
-    /// closes it), checked like `duplicate`'s. Only for use on the channel's event loop while
-    /// `channel.isActive`: NIO marks the channel inactive right after closing the descriptor and
-    /// before any handler runs, so that check keeps a reused descriptor number from being written to.
+    /// closes it). Only for use on the channel's event loop while `channel.isActive`: NIO marks
+    /// the channel inactive right after closing the descriptor and before any handler runs, so
+    /// that check keeps a reused descriptor number from being written to.
     package static func socketDescriptor(_ channel: any Channel) -> Int32? {
         #if os(Linux)
         let text = String(describing: channel)

@@ -7,10 +7,10 @@ import NIOCore
 /// An upstream connection that the tunnel engine finishes, so that a tunnel to an IP address never
 /// needs a NIO channel on its upstream side.
 ///
-/// Started on the event loop (`start`): one `socket` + `connect` that returns at once with the
+/// Started by an engine session (`start`): one `socket` + `connect` that returns at once with the
 /// connect in progress, and one `getsockname` for the local address (SOCKS reports it as BND.ADDR
-/// in its success reply, before the connect completes). `Relay.joinConnecting` then moves the
-/// client and this socket to the engine, which waits for the connect to finish, writes the reply
+/// in its success reply, before the connect completes). The session's `EngineTunnelStart` then
+/// hands the socket to its engine loop, which waits for the connect to finish, writes the reply
 /// that fits the outcome and relays.
 ///
 /// A NIO `ClientBootstrap` connect costs a channel, a pipeline, several futures, five

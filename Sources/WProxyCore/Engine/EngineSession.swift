@@ -29,7 +29,8 @@ package enum EngineSessionStep {
     case tunnel(EngineTunnelStart)
 }
 
-/// A tunnel a session starts: like `Relay.joinConnecting`, without any channel.
+/// A tunnel a session starts: its upstream connect is under way (`EngineConnect`); the engine
+/// finishes it, writes the reply that fits the outcome and relays.
 package struct EngineTunnelStart {
     package let upstreamFD: Int32
     package let connectTimeout: TimeAmount

@@ -20,7 +20,7 @@ struct TunnelRequest: Sendable {
     let idleMS: UInt64
     let idleSoFarMS: UInt64
     let tracker: ConnectionTracker
-    /// Set when the upstream socket is still connecting (`Relay.joinConnecting`): the engine
+    /// Set when the upstream socket is still connecting (a session's `EngineTunnelStart`): the engine
     /// finishes the connect and writes the client its reply before relaying.
     var connect: PendingConnect? = nil
     /// Bytes the client sent before the hand-off, written upstream first (counted in `bytesUp`).

@@ -59,10 +59,7 @@ final class SOCKSEngineSession: EngineSessionHandler {
               let address = ip.unmapped.socketAddress(port: Int(request.target.port)),
               let started = EngineConnect.start(to: address)
         else { return nil }
-        record.version = request.version
-        record.command = request.command
-        if let user = request.username { record.user = user }
-        record.target = request.target
+        record.noteRequest(request)
         switch started {
         case .failed(let errno):
             let error = DialError(target: record.destination, errno: errno)
@@ -90,7 +87,35 @@ final class SOCKSEngineSession: EngineSessionHandler {
                 },
                 upstreamFirst: leftover.map { Array($0.readableBytesView) } ?? [],
                 idleTimeout: proxy.idleTimeout,
-                onFinish: SOCKSFrontHandler.engineTunnelFinished(record: record, proxy: proxy)))
+                onFinish: Self.tunnelFinished(record: record, proxy: proxy)))
+        }
+    }
+
+    /// The access-log line of an engine tunnel: as for any tunnel, or, when the connect failed, the
+    /// failure's reply code with `end=dial_failed` (as a dial in NIO logs it). Runs on the engine thread.
+    private static func tunnelFinished(record: SOCKSSessionRecord, proxy: SOCKSProxy) -> @Sendable (RelayResult) -> Void {
+        let (accessLog, logger) = (proxy.accessLog, proxy.logger)
+        guard let accessLog else {
+            // Nothing kept per tunnel but the destination (for the debug line of a failed connect).
+            let target = record.target
+            return { result in
+                guard result.connectError != 0 else { return }
+                let destination = target?.description ?? "-"
+                logger.debug("connect to \(destination) failed: \(DialError(target: destination, errno: result.connectError))")
+            }
+        }
+        return { result in
+            var record = record
+            guard result.connectError == 0 else {
+                let error = DialError(target: record.destination, errno: result.connectError)
+                logger.debug("connect to \(record.destination) failed: \(error)")
+                record.noteReply(SOCKS5ReplyCode(dialError: error))
+                accessLog.log(record.fields(end: "dial_failed"))
+                return
+            }
+            record.bytesUp = result.bytesUp
+            record.bytesDown = result.bytesDown
+            accessLog.log(record.fields(end: result.end.rawValue))
         }
     }
 

@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import WProxyConfig
-import WProxyCore
 import WProxyDialer
 import WProxyProtocols
 
@@ -17,7 +16,6 @@ extension SOCKSFrontHandler {
             guard let address = ip.unmapped.socketAddress(port: port) else {
                 return fail(.addressTypeNotSupported, end: "rejected")
             }
-            if connectInEngine(address) { return }
             dial([address], index: 0, lastError: nil)
             return
         }
@@ -42,85 +40,6 @@ extension SOCKSFrontHandler {
             case .failure(let error):
                 self.dialed(.failure(error))
             }
-        }
-    }
-
-    /// A direct connect to an IP address: started here and finished by the tunnel engine, which
-    /// also writes the reply and relays, so the upstream side never gets a NIO channel (see
-    /// `EngineConnect`). False when the engine cannot take it (off, upstream proxies to chain
-    /// through, not a plain socket, writes queued): the caller dials through NIO.
-    private func connectInEngine(_ address: SocketAddress) -> Bool {
-        guard proxy.dialer.hops.isEmpty, let context,
-              let prepared = Relay.prepareHandOff(context.channel, handoff: handoff)
-        else { return false }
-        switch EngineConnect.start(to: address) {
-        case nil:
-            prepared.cancel()
-            return false
-        case .failed(let errno)?:
-            prepared.cancel()
-            dialed(.failure(DialError(target: record.destination, errno: errno)))
-            return true
-        case .started(let fd, let local)?:
-            guard case .established(let reply, let leftover) = machine.requestSucceeded(
-                boundAddress: local?.socksTarget ?? .unspecifiedIPv4)
-            else {
-                prepared.cancel()
-                EngineConnect.abandon(fd)
-                closeConnection()
-                return true
-            }
-            record.noteReply(.succeeded)
-            phase = .relaying
-            cancelTimers()
-            logged = true
-            let version = record.version
-            let moved = Relay.joinConnecting(
-                prepared, upstreamFD: fd, connectTimeout: proxy.dialer.connectTimeout,
-                successReply: Array(reply.readableBytesView),
-                failureReply: { errno in
-                    let code = SOCKS5ReplyCode(dialError: DialError(target: "", errno: errno))
-                    return Array(SOCKSServerStateMachine.failureReply(version, code: code).readableBytesView)
-                },
-                initialUpstreamData: leftover.map { Array($0.readableBytesView) } ?? [],
-                clientSentEOF: clientSentEOF, idleTimeout: proxy.idleTimeout, onFinish: engineTunnelFinished())
-            if !moved {
-                proxy.accessLog?.log(record.fields(end: RelayEnd.aborted.rawValue))
-                closeConnection()
-            }
-            return true
-        }
-    }
-
-    /// The access-log line of a tunnel the engine connected: as for any tunnel, or, when the
-    /// connect failed, the failure's reply code with `end=dial_failed` (as a dial in NIO logs it).
-    private func engineTunnelFinished() -> @Sendable (RelayResult) -> Void {
-        Self.engineTunnelFinished(record: record, proxy: proxy)
-    }
-
-    static func engineTunnelFinished(record: SOCKSSessionRecord, proxy: SOCKSProxy) -> @Sendable (RelayResult) -> Void {
-        let (accessLog, logger) = (proxy.accessLog, proxy.logger)
-        guard let accessLog else {
-            // Nothing kept per tunnel but the destination (for the debug line of a failed connect).
-            let target = record.target
-            return { result in
-                guard result.connectError != 0 else { return }
-                let destination = target?.description ?? "-"
-                logger.debug("connect to \(destination) failed: \(DialError(target: destination, errno: result.connectError))")
-            }
-        }
-        return { result in
-            var record = record
-            guard result.connectError == 0 else {
-                let error = DialError(target: record.destination, errno: result.connectError)
-                logger.debug("connect to \(record.destination) failed: \(error)")
-                record.noteReply(SOCKS5ReplyCode(dialError: error))
-                accessLog.log(record.fields(end: "dial_failed"))
-                return
-            }
-            record.bytesUp = result.bytesUp
-            record.bytesDown = result.bytesDown
-            accessLog.log(record.fields(end: result.end.rawValue))
         }
     }
 

@@ -41,7 +41,7 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     var context: ChannelHandlerContext?
     var record = SOCKSSessionRecord(clientAddress: nil, started: .uptimeNanoseconds(0))
     private var started = false
-    var logged = false
+    private var logged = false
     var clientAllowed = true
     /// The client shut its write side before the tunnel started: pass the EOF on once it has.
     var clientSentEOF = false
@@ -249,10 +249,7 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func handle(_ request: SOCKSRequest) {
         phase = .working
-        record.version = request.version
-        record.command = request.command
-        if let user = request.username { record.user = user }
-        record.target = request.target
+        record.noteRequest(request)
         guard clientAllowed else {
             proxy.logger.debug("client not in --allow", metadata: ["client": "\(Listener.format(record.clientAddress))"])
             fail(.notAllowedByRuleset, end: "client_denied")
@@ -293,7 +290,7 @@ final class SOCKSFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         context?.close(promise: nil)
     }
 
-    func cancelTimers() {
+    private func cancelTimers() {
         handshakeTimer?.cancel()
         handshakeTimer = nil
         bindTimer?.cancel()
