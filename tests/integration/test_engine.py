@@ -309,7 +309,7 @@ def test_socks_greeting_request_and_data_in_one_write(wproxy, servers):
 
 
 def test_socks_handshake_timeout_closes_a_silent_client_in_the_engine(wproxy):
-    proxy = socks_proxy(wproxy, "--handshake-timeout", "1s")
+    proxy = socks_proxy(wproxy, "--handshake-timeout", "1s", "--log-level", "debug")
     with connect(proxy.port) as client:
         client.sendall(b"\x05")
         started = time.monotonic()
@@ -317,6 +317,10 @@ def test_socks_handshake_timeout_closes_a_silent_client_in_the_engine(wproxy):
         assert client.recv(10) == b""
         assert 0.7 < time.monotonic() - started < 3
     assert wait_until(lambda: engine_sockets(proxy) == 1)
+    proxy.wait_for_output(lambda line: "SOCKS handshake timed out" in line, stream="stderr")
+    with connect(proxy.port) as client:
+        client.sendall(b"\x05\x01")
+    proxy.wait_for_output(lambda line: "client closed during the SOCKS handshake" in line, stream="stderr")
 
 
 def test_socks_max_connections_counts_engine_sessions(wproxy, servers):

@@ -458,10 +458,10 @@ final class EngineLoop: @unchecked Sendable {
     private func readSession(_ session: EngineSession) {
         while !session.ended {
             let count = wproxy_recv(session.fd, buffer, UInt(Self.readSize))
-            if count == 0 { return endSession(session) }  // gone before finishing its handshake
+            if count == 0 { return endSession(session, .clientClosed) }  // gone before finishing its handshake
             if count < 0 {
                 if errno == EINTR { continue }
-                if errno != EAGAIN, errno != EWOULDBLOCK { endSession(session) }
+                if errno != EAGAIN, errno != EWOULDBLOCK { endSession(session, .clientError) }
                 return
             }
             switch session.handler.received(UnsafeRawBufferPointer(start: buffer, count: count)) {
@@ -494,8 +494,10 @@ final class EngineLoop: @unchecked Sendable {
         if case .session(let slot)? = table[Int(session.fd)], slot === session { table[Int(session.fd)] = nil }
     }
 
-    private func endSession(_ session: EngineSession) {
+    /// `why`: set when the client, not the session, ended the handshake (the session may log it).
+    private func endSession(_ session: EngineSession, _ why: EngineSessionEnd? = nil) {
         guard !session.ended else { return }
+        if let why { session.handler.ended(why) }
         leaveSession(session)
         close(session.fd)
         session.owner.tracker.tunnelEnded(session.id)
@@ -549,7 +551,7 @@ final class EngineLoop: @unchecked Sendable {
             case .parked(let parked)?:
                 if now >= parked.deadline { unpark(parked, wake: false) }
             case .session(let session)?:
-                if now >= session.deadline { endSession(session) }  // the handshake timed out
+                if now >= session.deadline { endSession(session, .timedOut) }
             case .listener(let socket)?:
                 if socket.pausedUntil != 0, now >= socket.pausedUntil { resumeListening(socket) }
             case nil:

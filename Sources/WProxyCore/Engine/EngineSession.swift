@@ -14,6 +14,17 @@ import NIOCore
 package protocol EngineSessionHandler: AnyObject {
     /// Bytes the client sent. Called again for each later chunk while the step is `.wait`.
     func received(_ bytes: UnsafeRawBufferPointer) -> EngineSessionStep
+
+    /// The handshake ended without a step of the session's: the client left or the handshake
+    /// timeout passed. The connection is closed right after.
+    func ended(_ why: EngineSessionEnd)
+}
+
+/// Why the engine ended a session by itself.
+package enum EngineSessionEnd {
+    case clientClosed
+    case clientError
+    case timedOut
 }
 
 /// What the engine does next with a session's connection.

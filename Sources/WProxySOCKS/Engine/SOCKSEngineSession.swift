@@ -52,6 +52,16 @@ final class SOCKSEngineSession: EngineSessionHandler {
         }
     }
 
+    func ended(_ why: EngineSessionEnd) {
+        let message: Logger.Message
+        switch why {
+        case .clientClosed: message = "client closed during the SOCKS handshake"
+        case .clientError: message = "client connection error during the SOCKS handshake"
+        case .timedOut: message = "SOCKS handshake timed out"
+        }
+        proxy.logger.debug(message, metadata: ["client": "\(Listener.format(record.clientAddress))"])
+    }
+
     /// The fast path: CONNECT to an allowed IP address, direct. Nil when the request is anything else.
     private func connectDirect(_ request: SOCKSRequest, pending: [UInt8]) -> EngineSessionStep? {
         guard clientAllowed, request.command == .connect, proxy.dialer.hops.isEmpty,
