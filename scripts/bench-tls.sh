@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # HTTPS benchmark: wproxy reverse vs nginx, same P-256 certificate, same nginx backend.
 # Proxy pinned to CPU 1 (one worker), backend and wrk on CPU 0, no nice (nice -20 made the pinned wproxy erratic here, see docs/tls.md). Loopback only;
-# every process is started and stopped by PID here. Usage: scripts/bench-tls.sh [ROUNDS] [SECONDS]
-# Needs a release build (swift build -c release --scratch-path .build-release, or WPROXY_BIN=path), nginx and wrk.
+# every process is started and stopped by PID here. Each measurement waits for a quiet machine, starts with a
+# 1 s warm-up, and the order of the two proxies alternates by round; medians are printed at the end.
+# Usage: scripts/bench-tls.sh [ROUNDS] [SECONDS]
+# Needs a release build (scripts/build-release, or WPROXY_BIN=path), nginx and wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -62,15 +64,44 @@ rate() {  # "requests/s proxy-CPU-microseconds-per-request" for one wrk run
     echo "$rps $(python3 -c "print(round(($after - $before) * 1e6 / $hz / ($rps * $SECONDS_PER_RUN), 1))")"
 }
 
+quiet_wait() {  # up to 20 s for the machine to be idle (< 10 % of one core busy over 1 s)
+    local i a b
+    for i in $(seq 20); do
+        a=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
+        sleep 1
+        b=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat)
+        # busy share of all CPUs, in % of one core (2 cores: 200 % is fully busy)
+        if python3 -c "import sys; a=list(map(int,'$a'.split())); b=list(map(int,'$b'.split())); sys.exit(0 if 100*$(nproc)*(b[0]-a[0])/max(1,b[1]-a[1]) < 10 else 1)"; then return; fi
+    done
+    echo "# machine not quiet after 20 s; measuring anyway" >&2
+}
+
+RESULTS=$WORK/results.txt
 printf "round proxy keepalive_rps keepalive_us_per_req handshake_rps handshake_us_per_conn load\n"
 for round in $(seq "$ROUNDS"); do
-    for proxy in nginx wproxy; do
+    # Alternate which proxy goes first, so a drift of the machine within a round favours neither.
+    order="nginx wproxy"; [ $((round % 2)) = 0 ] && order="wproxy nginx"
+    for proxy in $order; do
         port=$([ $proxy = nginx ] && echo $NGINX || echo $WPROXY)
+        quiet_wait
         start_proxy $proxy
+        taskset -c 0 wrk -t1 -c64 -d1s "https://127.0.0.1:$port/" >/dev/null  # warm-up (session cache, pools)
         keep=$(rate "$port" 64)
         close=$(rate "$port" 16 -H "Connection: close")
-        printf "%s %s %s %s %s\n" "$round" "$proxy" "$keep" "$close" "$(cut -d' ' -f1 /proc/loadavg)"
+        printf "%s %s %s %s %s\n" "$round" "$proxy" "$keep" "$close" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$RESULTS"
         kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true
         sleep 0.5
     done
 done
+python3 - "$RESULTS" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+med = {}
+for proxy in ("nginx", "wproxy"):
+    cols = list(zip(*[r[2:6] for r in rows if r[1] == proxy]))
+    med[proxy] = [statistics.median(map(float, c)) for c in cols]
+print("medians     keepalive_rps us_per_req handshake_rps us_per_conn")
+for proxy, m in med.items():
+    print(f"{proxy:10s} {m[0]:13.0f} {m[1]:10.1f} {m[2]:13.0f} {m[3]:11.1f}")
+print(f"wproxy/nginx keep-alive {med['wproxy'][0] / med['nginx'][0]:.2f}x, handshakes {med['wproxy'][2] / med['nginx'][2]:.2f}x")
+PY

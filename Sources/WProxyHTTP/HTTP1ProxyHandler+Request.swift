@@ -7,6 +7,7 @@ extension HTTP1ProxyHandler {
     func startRequest(_ head: RawRequestHead) {
         if requestsServed == 1, let clientDirect { clientDirect.open(context.channel) }
         request = head
+        hasRequest = true
         requestMethod = head.method
         requestIsHTTP10 = head.versionMinor == 0
         clientHost = nil
@@ -168,10 +169,13 @@ extension HTTP1ProxyHandler {
         let requestBytes = request.bytes
         let borrowed = requestBorrowsReadBuffer
         var head = allocator.buffer(capacity: requestBytes.readableBytes + 200 + (borrowed ? requestBytes.readableBytes : 0))
-        HeadWriters.writeUpstreamRequest(
-            peer.policy?.upstreamHead(request) ?? request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
-            hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
-            keepUpgrade: isUpgrade, framing: requestFraming, dropExpect: expectContinue)
+        // (Not `policy?.upstreamHead(request) ?? request`: that optional head is copied and destroyed
+        // through its value-witness table.)
+        if let policy = peer.policy, policy.rewritesRequest {
+            writeUpstreamHead(policy.upstreamHead(request), peer: peer, into: &head)
+        } else {
+            writeUpstreamHead(request, peer: peer, into: &head)
+        }
         if borrowed {
             // The client's head goes behind the upstream's in the same allocation; it is only read from
             // now on, and the upstream write sees only its own bytes.
@@ -195,6 +199,13 @@ extension HTTP1ProxyHandler {
         }
         connection.read()
         maybeReadClient()
+    }
+
+    private func writeUpstreamHead(_ request: RawRequestHead, peer: UpstreamPeer, into head: inout ByteBuffer) {
+        HeadWriters.writeUpstreamRequest(
+            request, into: &head, forwarded: ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: clientHost),
+            hostOverride: settings.sendUpstreamHost ? peer.hostHeader : nil, defaultHost: peer.hostHeader,
+            keepUpgrade: isUpgrade, framing: requestFraming, dropExpect: expectContinue)
     }
 
     /// Passes on the body bytes `inbound` holds (they keep their framing), up to the body's end.

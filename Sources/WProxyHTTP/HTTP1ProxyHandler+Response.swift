@@ -168,7 +168,8 @@ extension HTTP1ProxyHandler {
         }
         flushClient()
         phase = .awaitingHead
-        request = nil  // an idle connection holds no request
+        request = .none  // an idle connection holds no request bytes
+        hasRequest = false
         peer = nil
         idleSince = .now()
         lastActivity = idleSince
@@ -183,8 +184,8 @@ extension HTTP1ProxyHandler {
     func finishLog() {
         guard phases.logsRequests else { return }
         phases.logging(ProxyAccessRecord(
-            client: clientIP ?? "-", method: request?.method.rawValue ?? "-", host: clientHost ?? "-",
-            path: request?.uri ?? "-", status: responseStatus, upstream: peer?.name ?? "-", bytesIn: bodyReceived,
+            client: clientIP ?? "-", method: hasRequest ? request.method.rawValue : "-", host: clientHost ?? "-",
+            path: hasRequest ? request.uri : "-", status: responseStatus, upstream: peer?.name ?? "-", bytesIn: bodyReceived,
             bytesOut: bytesOut, duration: .now() - startedAt, upstreamDuration: upstreamDuration))
     }
 
@@ -209,7 +210,7 @@ extension HTTP1ProxyHandler {
         phase = .local
         var out = allocator.buffer(capacity: 192 + response.body.readableBytes)
         HeadWriters.writeLocalResponse(response.head, into: &out)
-        if request?.method != .HEAD {
+        if !hasRequest || request.method != .HEAD {
             var body = response.body
             out.writeBuffer(&body)
         }

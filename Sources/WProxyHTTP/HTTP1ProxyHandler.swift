@@ -60,8 +60,11 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var parking: ConnectionParking?
     var parkFailed = false
 
-    // The current request.
-    var request: RawRequestHead!
+    // The current request, valid while `hasRequest` (an idle connection holds the bufferless
+    // `RawRequestHead.none`). Not an optional on purpose: an optional of a struct this size is
+    // copied and destroyed through its value-witness table, several hundred instructions a time.
+    var request = RawRequestHead.none
+    var hasRequest = false
     /// `request.bytes` is still a slice of the client's read buffer (see `processOnce`).
     var requestBorrowsReadBuffer = false
     /// `request.method` and `request.versionMinor == 0`, kept apart: reading them through `request`
@@ -297,15 +300,16 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
             if headStartedAt == nil { headStartedAt = lastActivity }
             let head: RawRequestHead
             do {
-                guard let parsed = try buffer.readRawRequestHead(maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize) else {
+                guard let length = try buffer.rawRequestHeadLength(maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize) else {
                     inbound = buffer
                     return
                 }
-                head = parsed
+                head = try buffer.readRawRequestHead(length: length, maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize)
             } catch {
                 inbound = nil
                 startedAt = .now()
-                request = nil
+                request = .none
+                hasRequest = false
                 clientKeepAlive = false
                 respondLocally(error.status, error.reason, close: true)
                 return
@@ -330,9 +334,9 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     /// Gives the current request head bytes of its own (see `processOnce`).
     func ownRequestHead() {
         requestBorrowsReadBuffer = false
-        guard let head = request else { return }
-        var owned = allocator.buffer(capacity: head.bytes.readableBytes)
-        owned.writeImmutableBuffer(head.bytes)
+        guard hasRequest else { return }
+        var owned = allocator.buffer(capacity: request.bytes.readableBytes)
+        owned.writeImmutableBuffer(request.bytes)
         request.bytes = owned
     }
 

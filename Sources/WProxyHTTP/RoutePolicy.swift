@@ -45,9 +45,12 @@ package final class RoutePolicy: Sendable {
         self.responseEdits = responseEdits
     }
 
+    /// True when the route changes the request head (see ``upstreamHead(_:)``).
+    package var rewritesRequest: Bool { stripPrefix != nil || !requestEdits.isEmpty }
+
     /// The request head to send upstream: `head` itself when the route changes nothing.
     package func upstreamHead(_ head: RawRequestHead) -> RawRequestHead {
-        guard stripPrefix != nil || !requestEdits.isEmpty else { return head }
+        guard rewritesRequest else { return head }
         return head.rewritten(target: stripPrefix.map { Self.strip($0, from: head.uri) }, edits: requestEdits)
     }
 

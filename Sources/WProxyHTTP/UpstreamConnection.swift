@@ -192,11 +192,11 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
         while true {
             let head: RawResponseHead
             do {
-                guard let parsed = try buffer.readRawResponseHead(limit: Self.maxHeadSize) else {
+                guard let length = try buffer.rawResponseHeadLength(limit: Self.maxHeadSize) else {
                     pending = buffer
                     return
                 }
-                head = parsed
+                head = try buffer.readRawResponseHead(length: length)
             } catch {
                 invalid(error.reason)
                 return

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// A client's request head as received, with the ranges of its parts. Strings are made only when
 /// someone asks (the URI for the log, a header for `--hash-key`); forwarding copies byte ranges.
-package struct RawRequestHead {
+package struct RawRequestHead: Sendable {
     /// The head, from the request line through the empty line.
     package var bytes: ByteBuffer
     package var method: HTTPMethod
@@ -13,6 +13,9 @@ package struct RawRequestHead {
     package var fields: [RawResponseHead.Field]
 
     package var version: HTTPVersion { versionMinor == 0 ? .http1_0 : .http1_1 }
+
+    /// No request: an empty head without a buffer of its own (what an idle connection holds).
+    package static let none = RawRequestHead(bytes: ByteBuffer(), method: .GET, versionMinor: 1, target: 0..<0, fields: [])
 
     package var uri: String {
         String(decoding: bytes.readableBytesView[target], as: UTF8.self)
@@ -81,16 +84,23 @@ extension ByteBuffer {
     ///   control characters, an unknown version), 414 when the request line is longer than
     ///   `maxURI` allows, 431 when the head is longer than `maxHead`.
     package mutating func readRawRequestHead(maxHead: Int, maxURI: Int) throws(RequestHeadError) -> RawRequestHead? {
+        guard let length = try rawRequestHeadLength(maxHead: maxHead, maxURI: maxURI) else { return nil }
+        return try readRawRequestHead(length: length, maxHead: maxHead, maxURI: maxURI)
+    }
+
+    /// The length of the request head at the reader index, through its empty line (empty lines
+    /// before it are consumed): nil when that has not arrived yet. Throws 414 or 431 as
+    /// ``readRawRequestHead(maxHead:maxURI:)``. The hot path asks this and then reads a
+    /// non-optional head (see `RawResponseHead`'s ``rawResponseHeadLength(limit:)`` for why).
+    package mutating func rawRequestHeadLength(maxHead: Int, maxURI: Int) throws(RequestHeadError) -> Int? {
         // Empty lines before a request line are ignored (RFC 9112 §2.2).
         while readableBytes >= 2, getInteger(at: readerIndex, as: UInt8.self) == 0x0D,
             getInteger(at: readerIndex + 1, as: UInt8.self) == 0x0A
         {
             moveReaderIndex(forwardBy: 2)
         }
-        let (end, firstLineEnd) = withUnsafeReadableBytes { bytes -> (Int?, Int?) in
-            (Self.headEnd(bytes), bytes.firstIndex(of: 0x0A))
-        }
-        guard let end else {
+        guard let end = withUnsafeReadableBytes({ Self.headEnd($0) }) else {
+            let firstLineEnd = withUnsafeReadableBytes { $0.firstIndex(of: 0x0A) }
             if firstLineEnd == nil && readableBytes > maxURI + 32 {
                 throw RequestHeadError(.uriTooLong, "request URI too long")
             }
@@ -101,6 +111,11 @@ extension ByteBuffer {
             }
             return nil
         }
+        return end
+    }
+
+    /// Reads a request head of `length` bytes (see ``rawRequestHeadLength(maxHead:maxURI:)``).
+    package mutating func readRawRequestHead(length end: Int, maxHead: Int, maxURI: Int) throws(RequestHeadError) -> RawRequestHead {
         let head = getSlice(at: readerIndex, length: end)!
         let parsed = head.withUnsafeReadableBytes { Self.parseRequestHead($0, maxURI: maxURI) }
         switch parsed {

@@ -2,9 +2,9 @@ import NIOCore
 
 /// An upstream's response head as received: the bytes, and where each part lies in them.
 /// Nothing is copied into `String`s: the head is re-emitted to the client by copying byte ranges.
-package struct RawResponseHead {
+package struct RawResponseHead: Sendable {
     /// One header line: name and value ranges (value trimmed of optional whitespace), relative to `bytes`.
-    package struct Field {
+    package struct Field: Sendable {
         package var nameStart: Int
         package var nameEnd: Int
         package var valueStart: Int
@@ -57,12 +57,27 @@ extension ByteBuffer {
     /// Reads one response head (strict HTTP/1.x): nil when the empty line has not arrived yet
     /// (the reader index is left alone), throws on malformed input or a head over `limit` bytes.
     package mutating func readRawResponseHead(limit: Int) throws(ResponseHeadError) -> RawResponseHead? {
+        guard let length = try rawResponseHeadLength(limit: limit) else { return nil }
+        return try readRawResponseHead(length: length)
+    }
+
+    /// The length of the response head at the reader index, through its empty line: nil when that
+    /// has not arrived yet; throws when the head is over `limit` bytes. (The hot path asks this first
+    /// and then reads a non-optional head: an optional of a struct the size of `RawResponseHead`
+    /// is destroyed through its value-witness table, several hundred instructions a time.)
+    package func rawResponseHeadLength(limit: Int) throws(ResponseHeadError) -> Int? {
         let end = withUnsafeReadableBytes { Self.headEnd($0) }
         guard let end else {
             if readableBytes > limit { throw ResponseHeadError("upstream response head too large") }
             return nil
         }
         if end > limit { throw ResponseHeadError("upstream response head too large") }
+        return end
+    }
+
+    /// Reads a response head of `length` bytes (see ``rawResponseHeadLength(limit:)``); throws on
+    /// malformed input, leaving the reader index alone.
+    package mutating func readRawResponseHead(length end: Int) throws(ResponseHeadError) -> RawResponseHead {
         let head = getSlice(at: readerIndex, length: end)!
         let parsed = head.withUnsafeReadableBytes { Self.parseResponseHead($0) }
         switch parsed {
