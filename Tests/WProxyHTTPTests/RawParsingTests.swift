@@ -128,6 +128,31 @@ import WProxyHTTP
         let chunked = try #require(try parse("PUT / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"))
         #expect(try chunked.facts().framing == .chunked)
     }
+
+    /// The hot path's two steps (length, then a non-optional head) agree with the one-step reader,
+    /// leave the buffer alone while the head is incomplete, and refuse what it refuses.
+    @Test func lengthThenHead() throws {
+        let text = "\r\nGET /p HTTP/1.1\r\nHost: h\r\n\r\nREST"
+        for end in 0..<(text.utf8.count - 4) {
+            var partial = ByteBuffer(bytes: Array(text.utf8.prefix(end)))
+            let before = partial.readableBytes
+            #expect(try partial.rawRequestHeadLength(maxHead: 1024, maxURI: 64) == nil)
+            #expect(partial.readableBytes <= before && before - partial.readableBytes <= 2)  // only a leading empty line goes
+        }
+        var buffer = ByteBuffer(string: text)
+        let length = try #require(try buffer.rawRequestHeadLength(maxHead: 1024, maxURI: 64))
+        #expect(length == text.utf8.count - 2 - 4)
+        let head = try buffer.readRawRequestHead(length: length, maxHead: 1024, maxURI: 64)
+        #expect(head.uri == "/p" && head.value("host") == "h" && String(buffer: buffer) == "REST")
+        // Oversized and garbage heads are refused by the same steps.
+        var big = ByteBuffer(string: "GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 2000))
+        #expect(throws: RequestHeadError.self) { try big.rawRequestHeadLength(maxHead: 1024, maxURI: 64) }
+        var garbage = ByteBuffer(string: "\u{01}\u{02} nonsense\r\n\r\n")
+        let garbageLength = try #require(try garbage.rawRequestHeadLength(maxHead: 1024, maxURI: 64))
+        #expect(throws: RequestHeadError.self) { try garbage.readRawRequestHead(length: garbageLength, maxHead: 1024, maxURI: 64) }
+        #expect(garbage.readableBytes == garbageLength)  // nothing consumed on failure
+        #expect(RawRequestHead.none.bytes.readableBytes == 0 && RawRequestHead.none.fields.isEmpty)
+    }
 }
 
 @Suite struct RawResponseHeadTests {
@@ -197,6 +222,24 @@ import WProxyHTTP
         #expect(String(buffer: out) == "POST /p?q HTTP/1.1\r\nHost: app.test\r\nAccept: */*\r\n"
             + "X-Forwarded-For: 203.0.113.1, 192.0.2.7\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: app.test\r\n"
             + "Content-Length: 3\r\n\r\n")
+    }
+
+    @Test func lengthThenHead() throws {
+        let text = "HTTP/1.1 204 No Content\r\nX: y\r\n\r\nNEXT"
+        for end in 0..<(text.utf8.count - 4) {
+            let partial = ByteBuffer(bytes: Array(text.utf8.prefix(end)))
+            #expect(try partial.rawResponseHeadLength(limit: 1024) == nil)
+        }
+        var buffer = ByteBuffer(string: text)
+        let length = try #require(try buffer.rawResponseHeadLength(limit: 1024))
+        let head = try buffer.readRawResponseHead(length: length)
+        #expect(head.status == 204 && head.fields.count == 1 && String(buffer: buffer) == "NEXT")
+        let big = ByteBuffer(string: "HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 2000))
+        #expect(throws: ResponseHeadError.self) { try big.rawResponseHeadLength(limit: 1024) }
+        var garbage = ByteBuffer(string: "SMTP 220 hello\r\n\r\n")
+        let garbageLength = try #require(try garbage.rawResponseHeadLength(limit: 1024))
+        #expect(throws: ResponseHeadError.self) { try garbage.readRawResponseHead(length: garbageLength) }
+        #expect(garbage.readableBytes == garbageLength)
     }
 }
 
