@@ -40,8 +40,16 @@ extension HTTP1ProxyHandler {
         }
         if case .close = clientFraming { closeAfterResponse = true }
         let keepAliveToClient = clientKeepAlive && !closeAfterResponse
-        var out = allocator.buffer(capacity: head.bytes.readableBytes + 64)
-        HeadWriters.writeClientResponse(peer?.policy?.clientHead(head) ?? head, into: &out, framing: clientFraming, keepAlive: keepAliveToClient, clientIsHTTP10: http10)
+        // Room for a small body too: `upstreamResponseBody` copies it behind the head.
+        var room = head.bytes.readableBytes + 64
+        if case .contentLength(let length) = framing, length <= Self.coalesceLimit { room += length }
+        var out = allocator.buffer(capacity: room)
+        // (Not `policy?.clientHead(head) ?? head`: that optional head goes through its value-witness table.)
+        if let policy = peer?.policy, policy.rewritesResponse {
+            HeadWriters.writeClientResponse(policy.clientHead(head), into: &out, framing: clientFraming, keepAlive: keepAliveToClient, clientIsHTTP10: http10)
+        } else {
+            HeadWriters.writeClientResponse(head, into: &out, framing: clientFraming, keepAlive: keepAliveToClient, clientIsHTTP10: http10)
+        }
         pendingHead = out
     }
 

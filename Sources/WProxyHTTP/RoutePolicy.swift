@@ -54,9 +54,12 @@ package final class RoutePolicy: Sendable {
         return head.rewritten(target: stripPrefix.map { Self.strip($0, from: head.uri) }, edits: requestEdits)
     }
 
+    /// True when the route changes the response head (see ``clientHead(_:)``).
+    package var rewritesResponse: Bool { !responseEdits.isEmpty }
+
     /// The response head to send to the client: `head` itself when the route changes nothing.
     package func clientHead(_ head: RawResponseHead) -> RawResponseHead {
-        guard !responseEdits.isEmpty else { return head }
+        guard rewritesResponse else { return head }
         return head.edited(responseEdits)
     }
 

@@ -224,6 +224,18 @@ import WProxyHTTP
             + "Content-Length: 3\r\n\r\n")
     }
 
+    @Test(arguments: [
+        ("keep-alive", true, false, false, 0), ("Keep-Alive", true, false, false, 0), ("CLOSE", false, true, false, 0),
+        ("keep-alive, Upgrade", true, false, true, 0), (" close ,x-a,, keep-alive", true, true, false, 1),
+        ("keep-alivex", false, false, false, 1), ("clos", false, false, false, 1), ("", false, false, false, 0),
+    ])
+    func connectionTokens(value: String, keepAlive: Bool, close: Bool, upgrade: Bool, others: Int) {
+        var tokens = ConnectionTokens()
+        let bytes = Array(value.utf8)
+        bytes.withUnsafeBytes { tokens.scan($0, 0..<bytes.count) }
+        #expect(tokens.keepAlive == keepAlive && tokens.close == close && tokens.upgrade == upgrade && tokens.others.count == others)
+    }
+
     @Test func lengthThenHead() throws {
         let text = "HTTP/1.1 204 No Content\r\nX: y\r\n\r\nNEXT"
         for end in 0..<(text.utf8.count - 4) {

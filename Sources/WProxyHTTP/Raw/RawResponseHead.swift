@@ -212,6 +212,8 @@ package struct ConnectionTokens {
     /// Other tokens: names of further hop-by-hop headers (rare), as byte ranges of the value's buffer.
     package var others: [Range<Int>] = []
 
+    package init() {}
+
     /// Scans `view[range]` (comma-separated, optional whitespace around elements).
     package mutating func scan(_ view: ByteBufferView, _ range: Range<Int>) {
         _ = view.withContiguousStorageIfAvailable { scan(UnsafeRawBufferPointer($0), range) }
@@ -219,6 +221,15 @@ package struct ConnectionTokens {
 
     /// Scans `bytes[range]`; `others` are then ranges of `bytes`.
     package mutating func scan(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        // Nearly every value is one of these alone (field values arrive trimmed).
+        if range.count == 10, rawEqualIgnoringCase(bytes, range.lowerBound, range.upperBound, "keep-alive") {
+            keepAlive = true
+            return
+        }
+        if range.count == 5, rawEqualIgnoringCase(bytes, range.lowerBound, range.upperBound, "close") {
+            close = true
+            return
+        }
         var start = range.lowerBound
         var index = range.lowerBound
         while index <= range.upperBound {
