@@ -19,6 +19,12 @@ package struct ReloadSource: Sendable {
         self.watch = watch
         self.load = load
     }
+
+    /// For a mode started from flags: `SIGHUP` applies the same configuration again, which re-reads
+    /// every file it names (certificates and keys, `--upstream-ca`), as `run --config` does.
+    package static func commandLine(_ configuration: Configuration) -> ReloadSource {
+        ReloadSource(path: "the files named on the command line", watch: false) { configuration }
+    }
 }
 
 /// Runs the supervisor inside the service group: logs readiness, reloads on SIGHUP (and file

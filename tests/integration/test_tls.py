@@ -439,6 +439,33 @@ tls = {{ certs = [{{ cert = "{live_cert}", key = "{live_key}" }}] }}
     assert peer_common_name(again) == "b.test"
 
 
+def test_sighup_swaps_flag_certificates_under_keepalive(wproxy, origin, certs, tmp_path):
+    """Started from flags (no config file), SIGHUP re-reads --tls-cert/--tls-key as `run --config` does."""
+    up = origin()
+    live_cert, live_key = str(tmp_path / "live.pem"), str(tmp_path / "live.key")
+    shutil.copy(certs["a"][0], live_cert)
+    shutil.copy(certs["a"][1], live_key)
+    proxy = wproxy("reverse", "--listen", "127.0.0.1:0", "--upstream", up.url, "--tls-cert", live_cert, "--tls-key", live_key)
+    kept = tls_connect(proxy.port, server_name="a.test")
+    assert peer_common_name(kept) == "a.test"
+    assert http_get(kept, "/status")[0] == 200
+    shutil.copy(certs["b"][0], live_cert)
+    shutil.copy(certs["b"][1], live_key)
+    proxy.proc.send_signal(signal.SIGHUP)
+    proxy.wait_for_output(lambda line: "configuration reloaded" in line, stream="stderr")
+    fresh = tls_connect(proxy.port, server_name="a.test")
+    assert peer_common_name(fresh) == "b.test"
+    assert http_get(fresh, "/status")[0] == 200
+    assert http_get(kept, "/status")[0] == 200  # not dropped
+    kept.close()
+    # A broken file keeps the running certificate.
+    with open(live_cert, "w") as f:
+        f.write("not a certificate")
+    proxy.proc.send_signal(signal.SIGHUP)
+    proxy.wait_for_output(lambda line: "reload failed" in line, stream="stderr")
+    assert peer_common_name(tls_connect(proxy.port, server_name="a.test")) == "b.test"
+
+
 def test_config_file_tls_keys(tmp_path, certs):
     bad = tmp_path / "bad.toml"
     bad.write_text("""
