@@ -401,22 +401,17 @@ def test_upstream_tls_flags_validation():
 
 # --- reload ---
 
-def test_sighup_swaps_certificates_under_keepalive(wproxy, origin, certs, tmp_path):
-    up = origin()
+def _live_certificate(certs, tmp_path):
+    """A certificate/key pair at paths the test rewrites later, starting as a.test's."""
     live_cert, live_key = str(tmp_path / "live.pem"), str(tmp_path / "live.key")
     shutil.copy(certs["a"][0], live_cert)
     shutil.copy(certs["a"][1], live_key)
-    config = tmp_path / "tls.toml"
-    config.write_text(f"""
-[[listeners]]
-mode = "reverse"
-listen = ["127.0.0.1:0"]
-upstream = ["{up.url}"]
-h2_max_streams = 50
-tls = {{ certs = [{{ cert = "{live_cert}", key = "{live_key}" }}] }}
-""")
-    assert run_wproxy("check", "--config", str(config)).returncode == 0
-    proxy = wproxy("run", "--config", str(config))
+    return live_cert, live_key
+
+
+def _check_sighup_swap(proxy, certs, live_cert, live_key):
+    """Swap a.test's files for b.test's under an open keep-alive connection, SIGHUP, and check the new
+    certificate is served, the open connection survives, and a broken file keeps the running one."""
     kept = tls_connect(proxy.port, server_name="a.test")
     assert peer_common_name(kept) == "a.test"
     assert http_get(kept, "/status")[0] == 200
@@ -439,31 +434,28 @@ tls = {{ certs = [{{ cert = "{live_cert}", key = "{live_key}" }}] }}
     assert peer_common_name(again) == "b.test"
 
 
+def test_sighup_swaps_certificates_under_keepalive(wproxy, origin, certs, tmp_path):
+    up = origin()
+    live_cert, live_key = _live_certificate(certs, tmp_path)
+    config = tmp_path / "tls.toml"
+    config.write_text(f"""
+[[listeners]]
+mode = "reverse"
+listen = ["127.0.0.1:0"]
+upstream = ["{up.url}"]
+h2_max_streams = 50
+tls = {{ certs = [{{ cert = "{live_cert}", key = "{live_key}" }}] }}
+""")
+    assert run_wproxy("check", "--config", str(config)).returncode == 0
+    _check_sighup_swap(wproxy("run", "--config", str(config)), certs, live_cert, live_key)
+
+
 def test_sighup_swaps_flag_certificates_under_keepalive(wproxy, origin, certs, tmp_path):
     """Started from flags (no config file), SIGHUP re-reads --tls-cert/--tls-key as `run --config` does."""
     up = origin()
-    live_cert, live_key = str(tmp_path / "live.pem"), str(tmp_path / "live.key")
-    shutil.copy(certs["a"][0], live_cert)
-    shutil.copy(certs["a"][1], live_key)
+    live_cert, live_key = _live_certificate(certs, tmp_path)
     proxy = wproxy("reverse", "--listen", "127.0.0.1:0", "--upstream", up.url, "--tls-cert", live_cert, "--tls-key", live_key)
-    kept = tls_connect(proxy.port, server_name="a.test")
-    assert peer_common_name(kept) == "a.test"
-    assert http_get(kept, "/status")[0] == 200
-    shutil.copy(certs["b"][0], live_cert)
-    shutil.copy(certs["b"][1], live_key)
-    proxy.proc.send_signal(signal.SIGHUP)
-    proxy.wait_for_output(lambda line: "configuration reloaded" in line, stream="stderr")
-    fresh = tls_connect(proxy.port, server_name="a.test")
-    assert peer_common_name(fresh) == "b.test"
-    assert http_get(fresh, "/status")[0] == 200
-    assert http_get(kept, "/status")[0] == 200  # not dropped
-    kept.close()
-    # A broken file keeps the running certificate.
-    with open(live_cert, "w") as f:
-        f.write("not a certificate")
-    proxy.proc.send_signal(signal.SIGHUP)
-    proxy.wait_for_output(lambda line: "reload failed" in line, stream="stderr")
-    assert peer_common_name(tls_connect(proxy.port, server_name="a.test")) == "b.test"
+    _check_sighup_swap(proxy, certs, live_cert, live_key)
 
 
 def test_config_file_tls_keys(tmp_path, certs):
