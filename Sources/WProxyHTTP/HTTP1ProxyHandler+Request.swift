@@ -72,7 +72,7 @@ extension HTTP1ProxyHandler {
 
         switch phases.requestFilter(head, eventLoop: context.eventLoop) {
         case .proxy:
-            chooseUpstream()
+            chooseUpstream(head)
         case .local(let future):
             phase = .filtering
             future.hop(to: context.eventLoop).assumeIsolated().whenComplete { [self] result in
@@ -98,7 +98,14 @@ extension HTTP1ProxyHandler {
 
     /// Picks the next upstream and sends the request there (a pooled connection, or a new one).
     func chooseUpstream() {
-        switch phases.upstreamPeer(request, clientAddress: clientAddress, tried: tried) {
+        chooseUpstream(request)
+    }
+
+    /// `head` is `request`, passed down from `startRequest` on the hot path: reading the stored
+    /// property copies the head, and a head is copied through its value-witness table (about 150
+    /// instructions and two reference counts each time).
+    func chooseUpstream(_ head: RawRequestHead) {
+        switch phases.upstreamPeer(head, clientAddress: clientAddress, tried: tried) {
         case .noUpstreams:
             respondLocally(.notFound, "not found", close: !requestEndedOrEmpty)
         case .noneAvailable:
@@ -108,7 +115,7 @@ extension HTTP1ProxyHandler {
             attempts += 1
             peer = chosen
             if !isUpgrade, let connection = pool.take(chosen.id) {
-                attach(connection, reused: true)
+                attach(connection, reused: true, head: head)
             } else {
                 dial(chosen)
             }
@@ -155,6 +162,11 @@ extension HTTP1ProxyHandler {
 
     /// Sends the request on `connection` and starts waiting for the response.
     func attach(_ connection: UpstreamConnection, reused: Bool) {
+        attach(connection, reused: reused, head: request)
+    }
+
+    /// `head` is `request` (see `chooseUpstream(_:)`).
+    func attach(_ connection: UpstreamConnection, reused: Bool, head: RawRequestHead) {
         guard let peer else { return }
         upstream = connection
         upstreamReused = reused
@@ -166,26 +178,26 @@ extension HTTP1ProxyHandler {
         }
         phase = .awaitingResponse
         upstreamStartedAt = reused && attempts == 1 ? startedAt : .now()
-        let requestBytes = request.bytes
+        let requestBytes = head.bytes
         let borrowed = requestBorrowsReadBuffer
-        var head = allocator.buffer(capacity: requestBytes.readableBytes + 200 + (borrowed ? requestBytes.readableBytes : 0))
+        var out = allocator.buffer(capacity: requestBytes.readableBytes + 200 + (borrowed ? requestBytes.readableBytes : 0))
         // (Not `policy?.upstreamHead(request) ?? request`: that optional head is copied and destroyed
         // through its value-witness table.)
         if let policy = peer.policy, policy.rewritesRequest {
-            writeUpstreamHead(policy.upstreamHead(request), peer: peer, into: &head)
+            writeUpstreamHead(policy.upstreamHead(head), peer: peer, into: &out)
         } else {
-            writeUpstreamHead(request, peer: peer, into: &head)
+            writeUpstreamHead(head, peer: peer, into: &out)
         }
         if borrowed {
             // The client's head goes behind the upstream's in the same allocation; it is only read from
             // now on, and the upstream write sees only its own bytes.
             requestBorrowsReadBuffer = false
-            let upstreamEnd = head.writerIndex
-            head.writeImmutableBuffer(requestBytes)
-            request.bytes = head.getSlice(at: upstreamEnd, length: requestBytes.readableBytes)!
-            head.moveWriterIndex(to: upstreamEnd)
+            let upstreamEnd = out.writerIndex
+            out.writeImmutableBuffer(requestBytes)
+            request.bytes = out.getSlice(at: upstreamEnd, length: requestBytes.readableBytes)!
+            out.moveWriterIndex(to: upstreamEnd)
         }
-        connection.write(head)
+        connection.write(out)
         if !requestEnded {
             if expectContinue && bodyReceived == 0 && inbound?.readableBytes ?? 0 == 0 {
                 endDirectClientWrites()

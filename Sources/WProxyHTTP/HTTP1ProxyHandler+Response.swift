@@ -176,6 +176,7 @@ extension HTTP1ProxyHandler {
         }
         flushClient()
         phase = .awaitingHead
+        spareFields = request.fields  // unique again once `request` lets go of it
         request = .none  // an idle connection holds no request bytes
         hasRequest = false
         peer = nil

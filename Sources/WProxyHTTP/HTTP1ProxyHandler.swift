@@ -65,6 +65,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     // copied and destroyed through its value-witness table, several hundred instructions a time.
     var request = RawRequestHead.none
     var hasRequest = false
+    /// The last request head's field array, reused by the next (`finishRequest` hands it back).
+    var spareFields: [RawResponseHead.Field] = []
     /// `request.bytes` is still a slice of the client's read buffer (see `processOnce`).
     var requestBorrowsReadBuffer = false
     /// `request.method` and `request.versionMinor == 0`, kept apart: reading them through `request`
@@ -304,7 +306,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
                     inbound = buffer
                     return
                 }
-                head = try buffer.readRawRequestHead(length: length, maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize)
+                head = try buffer.readRawRequestHead(
+                    length: length, maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize, reusing: &spareFields)
             } catch {
                 inbound = nil
                 startedAt = .now()

@@ -59,6 +59,8 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
     private var remaining = 0
     private var tracker = ChunkedTracker()
     private var context: ChannelHandlerContext?
+    /// The last response head's field array, reused by the next (see `readRawResponseHead(length:reusing:)`).
+    private var spareFields: [RawResponseHead.Field] = []
     static let maxHeadSize = 64 << 10
 
     init(peerID: Int, channel: any Channel, directWrites: Bool) {
@@ -196,11 +198,13 @@ package final class UpstreamConnection: ChannelInboundHandler, RemovableChannelH
                     pending = buffer
                     return
                 }
-                head = try buffer.readRawResponseHead(length: length)
+                head = try buffer.readRawResponseHead(length: length, reusing: &spareFields)
             } catch {
                 invalid(error.reason)
                 return
             }
+            // Once the delegate is done with the head, its field array serves the next one.
+            defer { spareFields = head.fields }
             if head.status >= 100 && head.status < 200 && head.status != 101 {
                 continue  // 100 Continue, 103 Early Hints...: the final head follows
             }

@@ -62,6 +62,22 @@ import WProxyHTTP
         #expect(head.fields.count == 2 && head.value(head.fields[0]).isEmpty && head.value(head.fields[1]).isEmpty)
     }
 
+    /// Common methods are kept as a code, every other one is read back from the request line: both
+    /// must give the method that was sent, also after a route rewrote the head.
+    @Test(arguments: [
+        ("GET", HTTPMethod.GET), ("HEAD", .HEAD), ("POST", .POST), ("PUT", .PUT), ("DELETE", .DELETE),
+        ("OPTIONS", .OPTIONS), ("PATCH", .PATCH), ("TRACE", .TRACE), ("PROPFIND", .PROPFIND),
+        ("MKCOL", .MKCOL), ("BREW", .RAW(value: "BREW")),
+    ])
+    func methodsSurviveTheHead(spelled: String, method: HTTPMethod) throws {
+        let head = try #require(try parse("\(spelled) /p HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(head.method == method)
+        let copy = head
+        #expect(copy.method == method)
+        let rewritten = head.rewritten(target: "/other/path", edits: HeaderEdits())
+        #expect(rewritten.method == method && rewritten.uri == "/other/path")
+    }
+
     @Test func dripFedHeadsWaitForTheEmptyLine() throws {
         let text = "POST /u HTTP/1.0\r\nContent-Length: 3\r\n\r\n"
         for end in 0..<text.utf8.count {

@@ -116,15 +116,27 @@ extension ByteBuffer {
 
     /// Reads a request head of `length` bytes (see ``rawRequestHeadLength(maxHead:maxURI:)``).
     package mutating func readRawRequestHead(length end: Int, maxHead: Int, maxURI: Int) throws(RequestHeadError) -> RawRequestHead {
+        var fields: [RawResponseHead.Field] = []
+        return try readRawRequestHead(length: end, maxHead: maxHead, maxURI: maxURI, reusing: &fields)
+    }
+
+    /// ``readRawRequestHead(length:maxHead:maxURI:)`` with the field array of an earlier head: when
+    /// nothing else holds it any more, its storage is reused. `spare` is left empty.
+    package mutating func readRawRequestHead(
+        length end: Int, maxHead: Int, maxURI: Int, reusing spare: inout [RawResponseHead.Field]
+    ) throws(RequestHeadError) -> RawRequestHead {
         let head = getSlice(at: readerIndex, length: end)!
-        let parsed = head.withUnsafeReadableBytes { Self.parseRequestHead($0, maxURI: maxURI) }
+        var fields: [RawResponseHead.Field] = []
+        swap(&fields, &spare)
+        fields.removeAll(keepingCapacity: true)
+        let parsed = head.withUnsafeReadableBytes { Self.parseRequestHead($0, maxURI: maxURI, into: &fields) }
         switch parsed {
-        case .success(let parts):
+        case .success(let line):
             if end > maxHead {
                 throw RequestHeadError(.requestHeaderFieldsTooLarge, "request header section too large")
             }
             moveReaderIndex(forwardBy: end)
-            return RawRequestHead(bytes: head, method: parts.method, versionMinor: parts.minor, target: parts.target, fields: parts.fields)
+            return RawRequestHead(bytes: head, method: line.method, versionMinor: line.minor, target: line.target, fields: fields)
         case .failure(let error):
             throw error
         }
@@ -137,9 +149,25 @@ extension ByteBuffer {
         var fields: [RawResponseHead.Field]
     }
 
+    struct RequestHeadLine {
+        var method: HTTPMethod
+        var minor: Int
+        var target: Range<Int>
+    }
+
     static func parseRequestHead(_ bytes: UnsafeRawBufferPointer, maxURI: Int) -> Result<RequestHeadParts, RequestHeadError> {
+        var fields: [RawResponseHead.Field] = []
+        return parseRequestHead(bytes, maxURI: maxURI, into: &fields).map { line in
+            RequestHeadParts(method: line.method, minor: line.minor, target: line.target, fields: fields)
+        }
+    }
+
+    /// Parses the request line and appends the header fields to `fields` (which arrives empty).
+    static func parseRequestHead(
+        _ bytes: UnsafeRawBufferPointer, maxURI: Int, into fields: inout [RawResponseHead.Field]
+    ) -> Result<RequestHeadLine, RequestHeadError> {
         let count = bytes.count
-        func bad(_ reason: String) -> Result<RequestHeadParts, RequestHeadError> {
+        func bad(_ reason: String) -> Result<RequestHeadLine, RequestHeadError> {
             .failure(RequestHeadError(.badRequest, "bad request: \(reason)"))
         }
         var offset = 0
@@ -164,8 +192,7 @@ extension ByteBuffer {
         else { return bad("unsupported HTTP version or malformed request line") }
         let minor = Int(bytes[offset + 7] - 0x30)
         offset += 10
-        var fields: [RawResponseHead.Field] = []
-        fields.reserveCapacity(16)
+        if fields.capacity == 0 { fields.reserveCapacity(16) }
         while offset < count {
             let first = bytes[offset]
             if first == 0x0D {
@@ -186,7 +213,7 @@ extension ByteBuffer {
             fields.append(.init(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
             offset += 2
         }
-        return .success(RequestHeadParts(method: method, minor: minor, target: target, fields: fields))
+        return .success(RequestHeadLine(method: method, minor: minor, target: target))
     }
 
     static func method(_ bytes: UnsafeRawBufferPointer) -> HTTPMethod {

@@ -78,12 +78,22 @@ extension ByteBuffer {
     /// Reads a response head of `length` bytes (see ``rawResponseHeadLength(limit:)``); throws on
     /// malformed input, leaving the reader index alone.
     package mutating func readRawResponseHead(length end: Int) throws(ResponseHeadError) -> RawResponseHead {
+        var fields: [RawResponseHead.Field] = []
+        return try readRawResponseHead(length: end, reusing: &fields)
+    }
+
+    /// ``readRawResponseHead(length:)`` with the field array of an earlier head: when nothing else
+    /// holds it any more, its storage is reused (no allocation per response). `spare` is left empty.
+    package mutating func readRawResponseHead(length end: Int, reusing spare: inout [RawResponseHead.Field]) throws(ResponseHeadError) -> RawResponseHead {
         let head = getSlice(at: readerIndex, length: end)!
-        let parsed = head.withUnsafeReadableBytes { Self.parseResponseHead($0) }
+        var fields: [RawResponseHead.Field] = []
+        swap(&fields, &spare)
+        fields.removeAll(keepingCapacity: true)
+        let parsed = head.withUnsafeReadableBytes { Self.parseResponseHead($0, into: &fields) }
         switch parsed {
-        case .success(let parts):
+        case .success(let line):
             moveReaderIndex(forwardBy: end)
-            return RawResponseHead(bytes: head, versionMinor: parts.minor, status: parts.status, statusLine: parts.statusLine, fields: parts.fields)
+            return RawResponseHead(bytes: head, versionMinor: line.minor, status: line.status, statusLine: line.statusLine, fields: fields)
         case .failure(let error):
             throw error
         }
@@ -115,7 +125,21 @@ extension ByteBuffer {
         var fields: [RawResponseHead.Field]
     }
 
+    struct ResponseHeadLine {
+        var minor: Int
+        var status: Int
+        var statusLine: Range<Int>
+    }
+
     static func parseResponseHead(_ bytes: UnsafeRawBufferPointer) -> Result<ResponseHeadParts, ResponseHeadError> {
+        var fields: [RawResponseHead.Field] = []
+        return parseResponseHead(bytes, into: &fields).map { line in
+            ResponseHeadParts(minor: line.minor, status: line.status, statusLine: line.statusLine, fields: fields)
+        }
+    }
+
+    /// Parses the status line and appends the header fields to `fields` (which arrives empty).
+    static func parseResponseHead(_ bytes: UnsafeRawBufferPointer, into fields: inout [RawResponseHead.Field]) -> Result<ResponseHeadLine, ResponseHeadError> {
         let count = bytes.count
         // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
         guard count >= 14, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50, bytes[4] == 0x2F,
@@ -139,8 +163,7 @@ extension ByteBuffer {
         guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return .failure(ResponseHeadError("upstream sent a malformed status line")) }
         let statusLine = 9..<offset
         offset += 2
-        var fields: [RawResponseHead.Field] = []
-        fields.reserveCapacity(12)
+        if fields.capacity == 0 { fields.reserveCapacity(12) }
         while offset < count {
             if bytes[offset] == 0x0D {
                 guard offset + 1 < count, bytes[offset + 1] == 0x0A else { return .failure(ResponseHeadError("bare CR in response head")) }
@@ -163,7 +186,7 @@ extension ByteBuffer {
             fields.append(.init(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
             offset += 2
         }
-        return .success(ResponseHeadParts(minor: minor, status: status, statusLine: statusLine, fields: fields))
+        return .success(ResponseHeadLine(minor: minor, status: status, statusLine: statusLine))
     }
 }
 
