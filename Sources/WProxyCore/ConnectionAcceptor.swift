@@ -14,10 +14,15 @@ package protocol ConnectionAcceptor: Sendable {
     /// Connections the tunnel engine can accept and handshake itself (`EngineListening`); nil
     /// (the default) when every connection starts in NIO.
     var engineSessions: (any EngineSessionFactory)? { get }
+
+    /// Connections the tunnel engine accepts and serves itself with a mode's `EngineDriver` (the
+    /// HTTP lane); nil (the default) when they start in NIO. Asked per accepted connection.
+    var engineDrivers: (any EngineDriverFactory)? { get }
 }
 
 extension ConnectionAcceptor {
     package var engineSessions: (any EngineSessionFactory)? { nil }
+    package var engineDrivers: (any EngineDriverFactory)? { nil }
 
     package func initializeConnection(_ channel: any Channel, handoff: TunnelHandoff) throws {
         try initializeConnection(channel)

@@ -10,16 +10,27 @@ package final class ConnectionTracker: Sendable {
     enum Handed: Sendable {
         case tunnel(EngineLoop, Int32)
         case parked(EngineLoop, Int32)
+        /// Served by a mode's `EngineDriver` (the HTTP lane): a drain's quiesce lets it finish.
+        case driven(EngineLoop, Int32)
 
         var closeOnQuiesce: Bool {
-            if case .parked = self { return true }
-            return false
+            switch self {
+            case .parked, .driven: return true
+            case .tunnel: return false
+            }
         }
 
         func close(id: Int) {
             switch self {
-            case .tunnel(let loop, let fd): loop.submit(.close(fd: fd, id: id))
+            case .tunnel(let loop, let fd), .driven(let loop, let fd): loop.submit(.close(fd: fd, id: id))
             case .parked(let loop, let fd): loop.submit(.closeParked(fd: fd, id: id))
+            }
+        }
+
+        func quiesce(id: Int) {
+            switch self {
+            case .driven(let loop, let fd): loop.submit(.quiesce(fd: fd, id: id))
+            case .tunnel, .parked: close(id: id)
             }
         }
     }
@@ -146,7 +157,7 @@ package final class ConnectionTracker: Sendable {
         let (channels, parked) = state.withLock { state in
             (Array(state.channels.values), state.tunnels.filter(\.value.closeOnQuiesce))
         }
-        for (id, handed) in parked { handed.close(id: id) }
+        for (id, handed) in parked { handed.quiesce(id: id) }
         for channel in channels {
             channel.eventLoop.execute {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())

@@ -59,7 +59,7 @@ package final class Listener: Sendable {
         let box = AcceptorBox(acceptor)
         let handoff = TunnelHandoff(tracker: tracker, parking: ConnectionParking(tracker: tracker, box: box))
         // NIO never accepts on a socket the engine accepts on.
-        let engineAccepts = acceptor.engineSessions != nil && TunnelEngine.shared != nil
+        let engineAccepts = (acceptor.engineSessions != nil || acceptor.engineDrivers != nil) && TunnelEngine.shared != nil
         // A fresh bootstrap per socket: the transparent option depends on the address family.
         let makeBootstrap = { @Sendable (transparentOption: ChannelOptions.Types.SocketOption?) -> ServerBootstrap in
             let bootstrap = ServerBootstrap(group: group)

@@ -85,6 +85,7 @@ extension HTTP1ProxyHandler {
         writePendingHead()
         upstream = nil
         if requestEnded && !isUpgrade {
+            if moveToLane(connection) { return }
             pool.release(connection)
         } else {
             connection.close()

@@ -122,4 +122,17 @@ package protocol ProxyPhases: Sendable {
     var logsRequests: Bool { get }
 
     func logging(_ record: ProxyAccessRecord)
+
+    /// For the engine lane (`HTTPLane`: plain keep-alive HTTP served on an engine thread): true
+    /// when `requestFilter` would say `.proxy` for `head`, decided without side effects and on any
+    /// thread. False sends the request to the NIO engine. A mode without this never gets a lane.
+    func laneProxies(_ head: RawRequestHead) -> Bool
+
+    /// Whether this mode's connections may move to the lane at all.
+    var allowsLane: Bool { get }
+}
+
+extension ProxyPhases {
+    package func laneProxies(_ head: RawRequestHead) -> Bool { false }
+    package var allowsLane: Bool { false }
 }

@@ -121,6 +121,24 @@ package final class UpstreamPools: Sendable {
         self.idleTimeout = idleTimeout
     }
 
+    private struct LaneBox: @unchecked Sendable {
+        let pool: LaneUpstreamPool
+    }
+
+    private let lanePools = Mutex<[ObjectIdentifier: LaneBox]>([:])
+
+    /// The HTTP lane's pool on the engine thread `threadKey` (`EngineIO.threadKey`). Must be
+    /// called on that thread (once per lane).
+    func lanePool(for threadKey: ObjectIdentifier) -> LaneUpstreamPool {
+        lanePools.withLock { pools in
+            if let box = pools[threadKey] { return box.pool }
+            let pool = LaneUpstreamPool(
+                maxIdlePerPeer: maxIdlePerPeer, idleTimeoutMS: UInt64(max(idleTimeout.nanoseconds / 1_000_000, 1)))
+            pools[threadKey] = LaneBox(pool: pool)
+            return pool
+        }
+    }
+
     /// The pool of `eventLoop`. Must be called on that loop.
     package func pool(for eventLoop: any EventLoop) -> UpstreamPool {
         eventLoop.assertInEventLoop()

@@ -129,6 +129,22 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
 
     package var logsRequests: Bool { accessLog != nil }
 
+    /// Plain keep-alive connections may be served by the engine lane (`HTTPLane`).
+    package var allowsLane: Bool { true }
+
+    /// Plain-HTTP listeners: the engine accepts and starts every connection in the lane.
+    package var engineDrivers: (any EngineDriverFactory)? {
+        guard options.tls.server == nil, HTTP1ProxyHandler.laneEnabled else { return nil }
+        return HTTPLaneFactory(settings: settings, phases: self)
+    }
+
+    /// The lane serves a request only when a route takes it and proxies it (no static files,
+    /// no 404 for an unknown site or path: NIO answers those).
+    package func laneProxies(_ head: RawRequestHead) -> Bool {
+        guard let route = router.route(for: head) else { return false }
+        return route.staticFiles == nil
+    }
+
     package func logging(_ record: ProxyAccessRecord) {
         guard let accessLog else { return }
         accessLog.log([

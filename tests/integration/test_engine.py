@@ -1,8 +1,10 @@
-"""The tunnel engine: tunnels older than 200 ms and parked keep-alive connections leave NIO.
+"""The tunnel engine: tunnels older than 200 ms and parked keep-alive connections leave NIO;
+plain-HTTP reverse connections live in its HTTP lane from the accept on.
 
 Which sockets the engine holds is read from /proc: its epoll sets are those that also hold a
 wake-up eventfd (registered with the data word 0xffffffffffffffff)."""
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -161,7 +163,8 @@ def test_drain_timeout_closes_engine_tunnels(wproxy, servers):
 
 # ---------- parked keep-alive connections (reverse) ----------
 
-def test_idle_keep_alive_connections_are_parked_and_served_again(wproxy, origin):
+def test_idle_keep_alive_connections_are_parked_and_served_again(wproxy, origin, monkeypatch):
+    monkeypatch.setenv("WPROXY_HTTP_LANE", "off")  # parking serves connections NIO keeps
     proxy = reverse(wproxy, origin.url)
     clients = [connect(proxy.port) for _ in range(3)]
     for client in clients:
@@ -174,7 +177,8 @@ def test_idle_keep_alive_connections_are_parked_and_served_again(wproxy, origin)
     assert wait_until(lambda: engine_sockets(proxy) == 0, timeout=6)
 
 
-def test_parked_connection_sending_a_pipelined_pair_gets_both(wproxy, origin):
+def test_parked_connection_sending_a_pipelined_pair_gets_both(wproxy, origin, monkeypatch):
+    monkeypatch.setenv("WPROXY_HTTP_LANE", "off")  # parking serves connections NIO keeps
     proxy = reverse(wproxy, origin.url)
     with connect(proxy.port) as client:
         assert get(client) == (200, b"a")
@@ -184,7 +188,8 @@ def test_parked_connection_sending_a_pipelined_pair_gets_both(wproxy, origin):
         assert data.count(b"HTTP/1.1 200") == 2
 
 
-def test_parked_connection_is_closed_at_the_idle_timeout(wproxy, origin):
+def test_parked_connection_is_closed_at_the_idle_timeout(wproxy, origin, monkeypatch):
+    monkeypatch.setenv("WPROXY_HTTP_LANE", "off")  # parking serves connections NIO keeps
     proxy = reverse(wproxy, origin.url, extra=["--idle-timeout", "2500ms"])
     with connect(proxy.port) as client:
         assert get(client) == (200, b"a")
@@ -196,7 +201,8 @@ def test_parked_connection_is_closed_at_the_idle_timeout(wproxy, origin):
     assert engine_sockets(proxy) == 0
 
 
-def test_client_hanging_up_while_parked_is_forgotten(wproxy, origin):
+def test_client_hanging_up_while_parked_is_forgotten(wproxy, origin, monkeypatch):
+    monkeypatch.setenv("WPROXY_HTTP_LANE", "off")  # parking serves connections NIO keeps
     proxy = reverse(wproxy, origin.url)
     client = connect(proxy.port)
     assert get(client) == (200, b"a")
@@ -207,7 +213,8 @@ def test_client_hanging_up_while_parked_is_forgotten(wproxy, origin):
         assert get(other) == (200, b"a")
 
 
-def test_parked_connections_count_against_max_connections(wproxy, origin):
+def test_parked_connections_count_against_max_connections(wproxy, origin, monkeypatch):
+    monkeypatch.setenv("WPROXY_HTTP_LANE", "off")  # parking serves connections NIO keeps
     proxy = reverse(wproxy, origin.url, extra=["--max-connections", "2"])
     held = [connect(proxy.port) for _ in range(2)]
     for client in held:
@@ -224,7 +231,8 @@ def test_parked_connections_count_against_max_connections(wproxy, origin):
         client.close()
 
 
-def test_shutdown_closes_parked_connections_at_once(wproxy, origin):
+def test_shutdown_closes_parked_connections_at_once(wproxy, origin, monkeypatch):
+    monkeypatch.setenv("WPROXY_HTTP_LANE", "off")  # parking serves connections NIO keeps
     proxy = reverse(wproxy, origin.url, extra=["--drain-timeout", "20s"])
     clients = [connect(proxy.port) for _ in range(2)]
     for client in clients:
@@ -237,6 +245,179 @@ def test_shutdown_closes_parked_connections_at_once(wproxy, origin):
         client.settimeout(5)
         assert client.recv(10) == b""
         client.close()
+
+
+# ---------- the HTTP lane: plain reverse connections served on engine threads ----------
+
+def lane_proxy(wproxy, origin, *extra):
+    # One engine thread: its epoll set holds the listening socket, the clients and the pooled
+    # upstream sockets.
+    return reverse(wproxy, origin.url, extra=["--workers", "1", *extra])
+
+
+def test_keep_alive_connections_live_in_the_lane_and_share_one_upstream_socket(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin)
+    clients = [connect(proxy.port) for _ in range(3)]
+    # The first request finds no pooled upstream socket: NIO connects one, serves the request and
+    # hands the connection back with the socket (which takes a moment).
+    assert get(clients[0]) == (200, b"a")
+    # Listener + 3 clients + the one pooled upstream socket (parking would take a second).
+    assert wait_until(lambda: engine_sockets(proxy) == 5, timeout=1)
+    for _ in range(2):
+        for client in clients:
+            assert get(client) == (200, b"a")
+    assert engine_sockets(proxy) == 5
+    assert origin.accepted == 1
+    for client in clients:
+        client.close()
+    assert wait_until(lambda: engine_sockets(proxy) == 2, timeout=6)
+
+
+def test_lane_access_log_has_every_field(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin, "--log-format", "json")
+    with connect(proxy.port) as client:
+        for _ in range(3):
+            assert get(client, "/name?x=1") == (200, b"a")
+
+    def lane_lines():
+        return [json.loads(l) for l in list(proxy.stdout_lines) if "/name?x=1" in l]
+    assert wait_until(lambda: len(lane_lines()) == 3, timeout=5)
+    for line in lane_lines():
+        assert line["mode"] == "reverse" and line["method"] == "GET" and line["status"] == "200"
+        assert line["client"] == "127.0.0.1" and line["host"] == "example.test" and line["path"] == "/name?x=1"
+        assert line["upstream"] == origin.url and line["bytes_in"] == "0" and line["bytes_out"] == "1"
+        assert line["duration"].startswith("0.") and line["upstream_duration"].startswith("0.")
+
+
+def test_lane_pipelined_requests_in_one_write_get_both_in_order(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin)
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        client.sendall(b"GET /status?code=201 HTTP/1.1\r\nHost: x\r\n\r\nGET /name HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = recv_all(client)
+        assert data.index(b"HTTP/1.1 201") < data.index(b"HTTP/1.1 200")
+        assert b"Connection: close" in data.split(b"HTTP/1.1 200")[1]
+
+
+def test_lane_hands_what_it_does_not_serve_to_nio_on_the_same_connection(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin)
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        client.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        status, _, body, _ = read_response(client)
+        assert status == 200 and b'"method": "POST"' in body
+        assert get(client) == (200, b"a")
+        client.sendall(b"GET /name HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
+        assert read_response(client)[0] == 200
+        assert get(client) == (200, b"a")
+    assert origin.accepted == 1, "the lane's pooled socket went with the request to NIO"
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+        status, _, body, _ = read_response(client)
+        assert status == 400 and b"Content-Length and Transfer-Encoding" in body
+
+
+def test_lane_idle_timeout_closes_the_connection(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin, "--idle-timeout", "2500ms")
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        started = time.monotonic()
+        client.settimeout(8)
+        assert client.recv(10) == b""
+        assert 2.0 < time.monotonic() - started < 4
+    assert wait_until(lambda: engine_sockets(proxy) == 2, timeout=3)  # listener + pooled upstream
+
+
+def test_lane_header_timeout_closes_a_slow_client(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin, "--header-timeout", "1s")
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        started = time.monotonic()
+        client.sendall(b"GET /name HTTP/1.1\r\nHost:")
+        client.settimeout(8)
+        assert client.recv(10) == b""
+        assert 0.7 < time.monotonic() - started < 3
+
+
+def test_lane_upstream_timeout_gives_504_and_keeps_the_connection(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin, "--upstream-timeout", "500ms")
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        started = time.monotonic()
+        client.sendall(b"GET /sleep?ms=3000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, _, body, _ = read_response(client)
+        assert status == 504 and b"did not respond in time" in body
+        assert time.monotonic() - started < 2
+        assert get(client) == (200, b"a")
+
+
+def test_lane_streams_a_large_response_to_a_slow_reader_with_bounded_memory(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin)
+    size = 64 << 20
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        base = proxy.rss_kb()
+        client.sendall(f"GET /big?n={size} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        time.sleep(1.5)  # not reading: the lane must stop reading the upstream
+        assert proxy.rss_kb() - base < 8 << 10
+        status, _, body, _ = read_response(client, timeout=60)
+        assert status == 200 and len(body) == size
+        assert hashlib.sha256(body).digest() == hashlib.sha256((bytes(range(256)) * 256 * (size // 65536 + 1))[:size]).digest()
+        assert get(client) == (200, b"a")
+
+
+def test_lane_client_hanging_up_is_forgotten(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin)
+    client = connect(proxy.port)
+    assert get(client) == (200, b"a")
+    assert wait_until(lambda: engine_sockets(proxy) == 3, timeout=1)  # listener, client, pooled upstream
+    client.close()
+    assert wait_until(lambda: engine_sockets(proxy) == 2, timeout=6)
+    with connect(proxy.port) as other:
+        assert get(other) == (200, b"a")
+
+
+def test_lane_connections_count_against_max_connections(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin, "--max-connections", "2")
+    held = [connect(proxy.port) for _ in range(2)]
+    for client in held:
+        assert get(client) == (200, b"a")
+    with connect(proxy.port) as extra:
+        extra.settimeout(5)
+        try:
+            assert extra.recv(10) == b""
+        except ConnectionResetError:
+            pass
+    for client in held:
+        assert get(client) == (200, b"a")
+        client.close()
+
+
+def test_shutdown_closes_idle_lane_connections_at_once_and_finishes_busy_ones(wproxy, origin):
+    proxy = lane_proxy(wproxy, origin, "--drain-timeout", "20s")
+    idle, busy = connect(proxy.port), connect(proxy.port)
+    for client in (idle, busy):
+        assert get(client) == (200, b"a")
+    busy.sendall(b"GET /sleep?ms=1500 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.3)
+    started = time.monotonic()
+    proxy.proc.send_signal(signal.SIGTERM)
+    idle.settimeout(5)
+    assert idle.recv(10) == b""
+    assert time.monotonic() - started < 1.5
+    status, headers, _, _ = read_response(busy, timeout=10)
+    assert status == 200 and headers.get("connection") == "close"
+    assert proxy.proc.wait(10) == 0
+    assert time.monotonic() - started < 5
+
+
+def test_lane_is_off_with_the_environment_switch(wproxy, origin, monkeypatch):
+    monkeypatch.setenv("WPROXY_HTTP_LANE", "off")
+    proxy = lane_proxy(wproxy, origin)
+    with connect(proxy.port) as client:
+        assert get(client) == (200, b"a")
+        assert engine_sockets(proxy) == 0  # NIO accepted and serves it (until it parks)
 
 
 def test_reverse_connections_do_not_leak_memory(wproxy, origin):

@@ -36,6 +36,69 @@ package final class ConnectionParking: Sendable {
         return true
     }
 
+    /// Hands a plain-socket client connection, idle between requests, to a mode's engine driver
+    /// (the HTTP lane), with the upstream socket the driver may keep (`upstream`, when its channel
+    /// has nothing queued). On the channel's event loop. False, with nothing changed, when the
+    /// engine is off or the sockets cannot be taken over; on true the client channel is closing,
+    /// and the caller closes `upstream`'s channel (its socket lives on in the engine).
+    package func drive(
+        _ channel: any Channel, upstream: (any Channel)?, makeDriver: (DriveHandoff) -> any EngineDriver
+    ) -> Bool {
+        guard let engine = TunnelEngine.shared, channel.isActive else { return false }
+        guard ChannelDescriptor.writesDone(channel), let fd = ChannelDescriptor.duplicate(channel) else { return false }
+        var upstreamFD: Int32 = -1
+        if let upstream, upstream.isActive, ChannelDescriptor.writesDone(upstream),
+           let duplicate = ChannelDescriptor.duplicate(upstream)
+        {
+            upstreamFD = duplicate
+        }
+        let loop = engine.loop(for: fd)
+        guard let id = tracker.handOff(channel, as: .driven(loop, fd)) else {
+            closeDescriptor(fd)
+            if upstreamFD >= 0 { closeDescriptor(upstreamFD) }
+            return false
+        }
+        channel.close(promise: nil)
+        let driver = makeDriver(DriveHandoff(
+            clientFD: fd, upstreamFD: upstreamFD, id: id, eventLoop: channel.eventLoop, parking: self))
+        loop.submit(.drive(DriverStart(driver: driver)))
+        return true
+    }
+
+    /// On an engine thread: a driven connection goes back to NIO with the listener's current
+    /// handlers, which first read `replay` (bytes the driver read but left to NIO). The driver has
+    /// taken the socket out of its epoll set.
+    /// `prepare` runs after the handlers are installed (on the event loop), before the replay.
+    package func reopen(
+        fd: Int32, id: Int, on eventLoop: any EventLoop, replay: ByteBuffer?,
+        prepare: (@Sendable (any Channel) throws -> Void)? = nil
+    ) {
+        let (tracker, box) = (self.tracker, self.box)
+        let handoff = TunnelHandoff(tracker: tracker, parking: self)
+        Self.adopt(fd: fd, id: id, on: eventLoop, tracker: tracker) { channel in
+            try box.current.initializeConnection(channel, handoff: handoff)
+            try prepare?(channel)
+            if let replay, replay.readableBytes > 0 {
+                try channel.pipeline.syncOperations.addHandler(ReplayHandler(replay), position: .first)
+            }
+        }
+    }
+
+    /// Gives a connected upstream socket the engine held a NIO channel on `eventLoop`, configured
+    /// as the dialer configures its channels (the caller installs its handler).
+    package static func adoptUpstream(fd: Int32, on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
+        ClientBootstrap(group: eventLoop)
+            .channelOption(ChannelOptions.autoRead, value: false)
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .channelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
+            .withConnectedSocket(fd)
+    }
+
+    /// On an engine thread: a driven connection closed its socket.
+    package func driverEnded(_ id: Int) {
+        tracker.tunnelEnded(id)
+    }
+
     /// On an engine thread: the parked connection timed out or a drain closed it.
     func ended(_ request: ParkRequest) {
         tracker.tunnelEnded(request.id)
@@ -73,5 +136,39 @@ package final class ConnectionParking: Sendable {
             }
             .withConnectedSocket(fd)
         adopted.whenFailure { _ in tracker.tunnelEnded(id) }
+    }
+}
+
+/// The sockets and bookkeeping a driven connection starts with (see `ConnectionParking.drive`).
+package struct DriveHandoff {
+    package let clientFD: Int32
+    /// -1 when the upstream socket could not be taken over.
+    package let upstreamFD: Int32
+    package let id: Int
+    /// The client channel's event loop: where the connection goes back to NIO.
+    package let eventLoop: any EventLoop
+    package let parking: ConnectionParking
+}
+
+/// Delivers bytes read before the channel existed as its first read, once the channel is active
+/// (so the handlers after it have started), then leaves the pipeline.
+final class ReplayHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private var bytes: ByteBuffer?
+
+    init(_ bytes: ByteBuffer) {
+        self.bytes = bytes
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        if let bytes {
+            self.bytes = nil
+            context.fireChannelRead(wrapInboundOut(bytes))
+            context.fireChannelReadComplete()
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }

@@ -80,6 +80,12 @@ package final class EngineListening: Sendable {
     /// The current acceptor's sessions (a reload may replace it); nil: this connection goes to NIO.
     var sessions: (any EngineSessionFactory)? { box.current.engineSessions }
 
+    /// The current acceptor's drivers, with what a driven connection needs to go back to NIO.
+    var drivers: (factory: any EngineDriverFactory, parking: ConnectionParking)? {
+        guard let factory = box.current.engineDrivers, let parking = handoff.parking else { return nil }
+        return (factory, parking)
+    }
+
     /// Gives an accepted socket a NIO channel: with `resume` (a session handed it over) or with the
     /// current acceptor's handlers. The tracker entry moves to the channel.
     func reopen(fd: Int32, id: Int, resume: (@Sendable (any Channel, TunnelHandoff) throws -> Void)?) {

@@ -26,6 +26,10 @@ final class EngineLoop: @unchecked Sendable {
         case listen(EngineListenSocket)
         /// Stop accepting for this listener: close its listening sockets here, then call `done`.
         case unlisten(EngineListening, done: @Sendable () -> Void)
+        /// Take over a mode's driver (see `EngineDriver`).
+        case drive(DriverStart)
+        /// Drain, gently: the driver of this client socket and tracker entry finishes, then closes.
+        case quiesce(fd: Int32, id: Int)
     }
 
     /// What a descriptor belongs to: a tunnel (in two slots, one per socket) or a parked connection.
@@ -34,6 +38,7 @@ final class EngineLoop: @unchecked Sendable {
         case parked(ParkedConnection)
         case session(EngineSession)
         case listener(EngineListenSocket)
+        case driver(any EngineDriver)
     }
 
     private static let readSize = 65536
@@ -50,7 +55,9 @@ final class EngineLoop: @unchecked Sendable {
     /// Tunnels whose upstream connect is still in progress, plus sessions in their handshake, plus
     /// listening sockets paused after an accept error: all have deadlines the sweep checks.
     private var connecting = 0
-    private var now: UInt64 = 0
+    private(set) var now: UInt64 = 0
+    /// Descriptors whose events go to drivers: while nonzero the loop wakes to sweep.
+    private var drivenFDs = 0
     private var nextSweep: UInt64 = 0
     private let buffer: UnsafeMutableRawPointer
     /// Connections parked since the heap was last trimmed, and when that was.
@@ -109,7 +116,7 @@ final class EngineLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
         let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
         while true {
-            let timeout: Int32 = idleTimed + connecting > 0 || parkedSinceTrim + tunnelsSinceTrim > 0 ? Int32(Self.sweepMS) : -1
+            let timeout: Int32 = idleTimed + connecting + drivenFDs > 0 || parkedSinceTrim + tunnelsSinceTrim > 0 ? Int32(Self.sweepMS) : -1
             let count = wproxy_epoll_wait(epfd, events, tokens, 256, timeout)
             now = Self.monotonicMS()
             if count < 0 {
@@ -128,7 +135,7 @@ final class EngineLoop: @unchecked Sendable {
             }
             if now >= nextSweep {
                 nextSweep = now + Self.sweepMS
-                if idleTimed + connecting > 0 { sweepIdle() }
+                if idleTimed + connecting + drivenFDs > 0 { sweepIdle() }
                 trimHeap()
             }
         }
@@ -147,10 +154,23 @@ final class EngineLoop: @unchecked Sendable {
                     finish(tunnel, .aborted)
                 } else if Int(fd) < table.count, case .session(let session)? = table[Int(fd)], session.id == id {
                     endSession(session)
+                } else if Int(fd) < table.count, case .driver(let driver)? = table[Int(fd)], driver.trackerID == id {
+                    driver.drain(force: true, EngineIO(loop: self))
                 } else {
                     closedBeforeStart.insert(id)  // the drain overtook the start
                 }
             case .park(let request): park(ParkedConnection(request))
+            case .drive(let start):
+                start.driver.start(EngineIO(loop: self))
+                if let id = start.driver.trackerID, closedBeforeStart.remove(id) != nil {
+                    start.driver.drain(force: true, EngineIO(loop: self))
+                }
+            case .quiesce(let fd, let id):
+                if Int(fd) < table.count, case .driver(let driver)? = table[Int(fd)], driver.trackerID == id {
+                    driver.drain(force: false, EngineIO(loop: self))
+                } else {
+                    closedBeforeStart.insert(id)  // the drain overtook the start
+                }
             case .listen(let socket):
                 setSlot(socket.fd, .listener(socket))
                 if wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, socket.fd, WPROXY_EPOLLIN | WPROXY_EPOLLEXCLUSIVE, UInt64(socket.fd)) != 0 {
@@ -259,6 +279,8 @@ final class EngineLoop: @unchecked Sendable {
             return readSession(session)
         case .listener(let socket):
             return accept(socket)
+        case .driver(let driver):
+            return driver.handle(fd: fd, events: events, EngineIO(loop: self))
         case .tunnel(let found):
             tunnel = found
         }
@@ -418,6 +440,15 @@ final class EngineLoop: @unchecked Sendable {
                 if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM { pauseListening(socket) }
                 return
             }
+            if let (factory, parking) = owner.drivers {
+                guard let id = owner.tracker.admitHanded(.driven(self, fd)) else {
+                    close(fd)  // --max-connections reached: refused as the NIO path refuses it
+                    continue
+                }
+                let handoff = DriveHandoff(clientFD: fd, upstreamFD: -1, id: id, eventLoop: owner.anyEventLoop, parking: parking)
+                factory.makeDriver(handoff, client: EngineConnect.socketAddress(address)).start(EngineIO(loop: self))
+                continue
+            }
             guard let id = owner.tracker.admitHanded(.tunnel(self, fd)) else {
                 close(fd)  // --max-connections reached: refused as the NIO path refuses it
                 continue
@@ -554,6 +585,8 @@ final class EngineLoop: @unchecked Sendable {
                 if now >= session.deadline { endSession(session, .timedOut) }
             case .listener(let socket)?:
                 if socket.pausedUntil != 0, now >= socket.pausedUntil { resumeListening(socket) }
+            case .driver(let driver)?:
+                driver.sweep(fd: Int32(index), EngineIO(loop: self))
             case nil:
                 continue
             }
@@ -578,6 +611,43 @@ final class EngineLoop: @unchecked Sendable {
         }
         tunnel.request.ended(RelayResult(
             bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, end: tunnel.end ?? end, connectError: tunnel.connectError))
+    }
+
+    // MARK: - Drivers (EngineIO)
+
+    var scratch: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: buffer, count: Self.readSize)
+    }
+
+    func driverWatch(_ fd: Int32, events: UInt32, driver: any EngineDriver) -> Bool {
+        guard wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_ADD, fd, events, UInt64(fd)) == 0 else { return false }
+        driverAssign(fd, to: driver)
+        return true
+    }
+
+    func driverModify(_ fd: Int32, events: UInt32) {
+        _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_MOD, fd, events, UInt64(fd))
+    }
+
+    func driverAssign(_ fd: Int32, to driver: any EngineDriver) {
+        if Int(fd) < table.count, case .driver? = table[Int(fd)] {} else { drivenFDs += 1 }
+        setSlot(fd, .driver(driver))
+    }
+
+    func driverForget(_ fd: Int32) {
+        _ = wproxy_epoll_ctl(epfd, WPROXY_EPOLL_CTL_DEL, fd, 0, 0)
+        if Int(fd) < table.count, case .driver? = table[Int(fd)] {
+            table[Int(fd)] = nil
+            drivenFDs -= 1
+        }
+    }
+
+    func driverClose(_ fd: Int32) {
+        if Int(fd) < table.count, case .driver? = table[Int(fd)] {
+            table[Int(fd)] = nil
+            drivenFDs -= 1
+        }
+        Glibc.close(fd)  // (also leaves the epoll set: the engine holds the only descriptor)
     }
 
     private static func monotonicMS() -> UInt64 {

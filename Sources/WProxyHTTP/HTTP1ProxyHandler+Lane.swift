@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import WProxyCore
+
+extension HTTP1ProxyHandler {
+    /// `WPROXY_HTTP_LANE=off` in the environment keeps every connection in NIO (for comparison,
+    /// and as an escape hatch), as `WPROXY_RELAY=nio` does for tunnels.
+    package static let laneEnabled: Bool = {
+        #if os(Linux)
+        if let setting = getenv("WPROXY_HTTP_LANE"), String(cString: setting) == "off" { return false }
+        return TunnelEngine.shared != nil
+        #else
+        return false
+        #endif
+    }()
+
+    /// After a clean exchange on a plain socket: moves the connection, with its upstream socket,
+    /// to the engine lane (`HTTPLane`), which serves the following requests without NIO. True
+    /// when it moved (the channel is closing; the request is logged); false, with nothing
+    /// changed, when this connection stays here (see `HTTPLane` for what the lane serves).
+    func moveToLane(_ connection: UpstreamConnection) -> Bool {
+        guard Self.laneEnabled, let parking, phases.allowsLane, case .streamingResponse = phase,
+            requestEnded, !isUpgrade, !requestIsHTTP10, clientKeepAlive, !closeAfterResponse, !quiescing, !clientEOF,
+            pendingHead == nil, inbound?.readableBytes ?? 0 == 0,
+            connection.canBeReused, connection.isActive, let peer, peer.security == nil
+        else { return false }
+        flushClient()
+        // Closing the channel below runs channelInactive at once: it must see a finished exchange.
+        phase = .closed
+        let (settings, phases, clientAddress, clientIP, peerID) = (settings, phases, clientAddress, clientIP, connection.peerID)
+        let moved = parking.drive(context.channel, upstream: connection.channel) { handoff in
+            HTTPLane(
+                handoff: handoff, upstreamPeerID: peerID, settings: settings, phases: phases,
+                clientAddress: clientAddress, clientIP: clientIP, fresh: false)
+        }
+        guard moved else {
+            phase = .streamingResponse
+            return false
+        }
+        connection.close()  // its socket lives on in the lane's pool
+        if assigned {
+            assigned = false
+            phases.requestAssigned(peer, active: false)
+        }
+        finishLog()
+        clientDirect?.close()
+        clientDirect = nil
+        timer?.cancel()
+        timer = nil
+        return true
+    }
+}
