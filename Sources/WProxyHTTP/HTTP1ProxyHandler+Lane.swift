@@ -2,7 +2,30 @@
 import Glibc
 #endif
 import NIOCore
+import NIOHTTP1
 import WProxyCore
+import WProxyDialer
+
+/// What the engine lane hands NIO with a request it leaves to it (see `HTTPLane.toNIO`).
+enum LaneHandover {
+    /// The upstream the lane chose, with the pooled connection it held for it (nil: NIO connects).
+    case chosen(UpstreamPeer, EventLoopFuture<UpstreamConnection>?)
+    /// The lane's attempt at this upstream failed (its connect, or a fresh connection reset before
+    /// any response byte): NIO goes on as after a failed attempt of its own, answering `status` and
+    /// `message` when no retry is left.
+    case failed(UpstreamPeer, HTTPResponseStatus, String)
+
+    /// The same, on the engine thread: a pooled socket (-1: none) instead of a channel.
+    enum Start: Sendable {
+        case chosen(UpstreamPeer, Int32)
+        case failed(UpstreamPeer, HTTPResponseStatus, String)
+
+        /// A failed connect, worded as NIO's dialer words it.
+        static func dialFailed(_ peer: UpstreamPeer, _ kind: DialError.Kind) -> Start {
+            .failed(peer, kind == .timedOut ? .gatewayTimeout : .badGateway, "upstream \(peer.name) failed: \(kind.rawValue)")
+        }
+    }
+}
 
 extension HTTP1ProxyHandler {
     /// `WPROXY_HTTP_LANE=off` in the environment keeps every connection in NIO (for comparison,

@@ -105,28 +105,39 @@ extension HTTP1ProxyHandler {
     /// property copies the head, and a head is copied through its value-witness table (about 150
     /// instructions and two reference counts each time).
     func chooseUpstream(_ head: RawRequestHead) {
-        if let (chosen, connection) = preassigned {
-            // The lane picked the upstream (and handed its pooled socket) for this first request.
-            preassigned = nil
-            tried.insert(chosen.id)
-            attempts += 1
-            peer = chosen
-            guard let connection, !isUpgrade else {
-                if !isUpgrade, let pooled = pool.take(chosen.id) { return attach(pooled, reused: true, head: head) }
-                return dial(chosen)
-            }
-            phase = .connecting
-            connection.assumeIsolated().whenComplete { [self] result in
-                guard case .connecting = phase, context.channel.isActive else {
-                    if case .success(let connection) = result { connection.close() }
-                    return
+        if let handover {
+            self.handover = nil
+            switch handover {
+            case .chosen(let chosen, let connection):
+                // The lane picked the upstream (and maybe handed its pooled socket) for this request.
+                tried.insert(chosen.id)
+                attempts += 1
+                peer = chosen
+                guard let connection, !isUpgrade else {
+                    if !isUpgrade, let pooled = pool.take(chosen.id) { return attach(pooled, reused: true, head: head) }
+                    return dial(chosen)
                 }
-                switch result {
-                case .success(let connection): attach(connection, reused: true)
-                case .failure: dial(chosen)
+                phase = .connecting
+                connection.assumeIsolated().whenComplete { [self] result in
+                    guard case .connecting = phase, context.channel.isActive else {
+                        if case .success(let connection) = result { connection.close() }
+                        return
+                    }
+                    switch result {
+                    case .success(let connection): attach(connection, reused: true)
+                    case .failure: dial(chosen)
+                    }
+                }
+                return
+            case .failed(let failed, let status, let message):
+                // The lane's attempt failed (health already told): as after a failed attempt here.
+                tried.insert(failed.id)
+                attempts += 1
+                peer = failed
+                guard attempts <= failed.policy?.retries ?? phases.retries else {
+                    return respondLocally(status, message, close: !requestEndedOrEmpty)
                 }
             }
-            return
         }
         switch phases.upstreamPeer(head, clientAddress: clientAddress, tried: tried) {
         case .noUpstreams:

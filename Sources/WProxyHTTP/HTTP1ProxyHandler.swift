@@ -101,9 +101,9 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     var upstreamStartedAt: NIODeadline = .now()
     var upstreamDuration: TimeAmount?
     var pendingUpstreamRead = false
-    /// The upstream the engine lane chose for the request it handed over with this connection, with
-    /// the pooled upstream socket it held for it (see `HTTPLane.toNIO`). Used by the first pick.
-    var preassigned: (peer: UpstreamPeer, connection: EventLoopFuture<UpstreamConnection>?)?
+    /// What the engine lane decided for the request it handed over with this connection (see
+    /// `HTTPLane.toNIO`); taken by the first pick.
+    var handover: LaneHandover?
     /// Responses written with one `send` on the client's socket, from the second
     /// request of a plain-HTTP connection on (see `DirectWriter`, as for upstream requests).
     var clientDirect: DirectWriter?

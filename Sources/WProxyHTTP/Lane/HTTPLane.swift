@@ -5,6 +5,7 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import WProxyCore
+import WProxyDialer
 
 /// A plain-HTTP keep-alive client connection served on an engine thread, on raw sockets: the
 /// steady state of a busy reverse-proxy connection without a NIO channel read, pipeline walk and
@@ -27,6 +28,8 @@ final class HTTPLane: EngineDriver {
     private enum State {
         /// Between requests (maybe with part of the next head in `inbound`).
         case idle
+        /// Connecting to the upstream (none was pooled); the request is sent once connected.
+        case connecting
         case awaitingResponse
         case streaming
         case closed
@@ -67,6 +70,10 @@ final class HTTPLane: EngineDriver {
     private var host: String?
     private var peer: UpstreamPeer?
     private var upstreamFD: Int32 = -1
+    /// `requestAssigned(peer, active: true)` was said for the current request.
+    private var assigned = false
+    /// The upstream socket was connected for this request (not pooled).
+    private var upstreamFresh = false
     /// Response bytes kept across reads while the head is incomplete (rare: heads come whole).
     private var upstreamPartial: ByteBuffer?
     private var framing = MessageFraming.none
@@ -133,7 +140,7 @@ final class HTTPLane: EngineDriver {
                 clientGone(io)  // gone while we were not reading it
             }
         } else if fd == upstreamFD {
-            readUpstream(io)
+            if state == .connecting { connectReady(io) } else { readUpstream(io) }
         }
     }
 
@@ -142,6 +149,8 @@ final class HTTPLane: EngineDriver {
         switch state {
         case .idle:
             close(io)  // idle, or a head that took too long: no response is owed (as in NIO)
+        case .connecting:
+            connectFailed(ETIMEDOUT, io)
         case .awaitingResponse:
             respondLocally(.gatewayTimeout, "upstream \(peer?.name ?? "") did not respond in time", io)
         case .streaming:
@@ -233,12 +242,31 @@ final class HTTPLane: EngineDriver {
         }
         let pooled = facts.isUpgrade || chosen.security != nil ? nil : pool.take(chosen.id)
         guard head.versionMinor == 1, case .none = facts.framing, !facts.isUpgrade,
-            facts.expect == nil, head.method != .CONNECT, chosen.security == nil, let fd = pooled
+            facts.expect == nil, head.method != .CONNECT, chosen.security == nil
         else {
             // NIO serves it, with the upstream chosen here (and its pooled socket): one pick per
             // request, and the pool's socket is not left idle while NIO connects another.
-            return toNIO(io, preassigned: (chosen, pooled ?? -1))
+            return toNIO(io, handover: .chosen(chosen, pooled ?? -1))
         }
+        var connecting = false
+        let fd: Int32
+        if let pooled {
+            fd = pooled
+            upstreamFresh = false
+        } else {
+            upstreamFresh = true
+            switch Self.dial(chosen, settings: settings) {
+            case .started(let started):
+                fd = started
+                connecting = true
+            case .failed(let error):
+                phases.upstreamResult(chosen, success: false)
+                return toNIO(io, handover: .dialFailed(chosen, error))
+            case .notHere:
+                return toNIO(io, handover: .chosen(chosen, -1))  // a name or an upstream proxy: NIO dials
+            }
+        }
+        // The request is the lane's from here on.
         if phases.logsRequests { startedAt = .now() }
         inbound = buffer
         if !facts.keepAlive { closeAfterResponse = true }  // `Connection: close`: answered, then closed
@@ -248,33 +276,85 @@ final class HTTPLane: EngineDriver {
         host = facts.host
         peer = chosen
         upstreamFD = fd
-        io.assign(fd, to: self)
-        pool.requestOut.clear()
-        let forwarded = ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: facts.host)
-        let hostOverride = settings.sendUpstreamHost ? chosen.hostHeader : nil
-        if let policy = chosen.policy, policy.rewritesRequest {
-            HeadWriters.writeUpstreamRequest(
-                policy.upstreamHead(head), into: &pool.requestOut, forwarded: forwarded, hostOverride: hostOverride,
-                defaultHost: chosen.hostHeader, keepUpgrade: false, framing: .none, dropExpect: false)
-        } else {
-            HeadWriters.writeUpstreamRequest(
-                head, into: &pool.requestOut, forwarded: forwarded, hostOverride: hostOverride,
-                defaultHost: chosen.hostHeader, keepUpgrade: false, framing: .none, dropExpect: false)
-        }
-        let sent = pool.requestOut.withUnsafeReadableBytes { wproxy_send(fd, $0.baseAddress, UInt($0.count)) }
-        guard sent == pool.requestOut.readableBytes else {
-            // A stale pooled socket (or a full one: a fresh head always fits an idle socket).
-            io.close(fd)
-            upstreamFD = -1
-            return toNIO(io)
-        }
-        phases.requestAssigned(chosen, active: true)
-        state = .awaitingResponse
         upstreamReusable = true
         upstreamPartial = nil
         responseStatus = 0
         bytesOut = 0
         upstreamDuration = nil
+        if connecting {
+            state = .connecting
+            guard io.watch(fd, events: WPROXY_EPOLLOUT, by: self) else { return connectFailed(errno, io) }
+            deadline = io.now &+ Self.ms(settings.dialer.connectTimeout)
+            return updateClientEvents(io)
+        }
+        io.assign(fd, to: self)
+        sendRequest(io)
+    }
+
+    private enum Dial {
+        case started(Int32)
+        case failed(DialError.Kind)
+        /// Not an IP address, or through an upstream proxy: NIO's dialer does it.
+        case notHere
+    }
+
+    /// Starts a connect to `peer` the engine can finish (an IP address, no upstream proxy).
+    private static func dial(_ peer: UpstreamPeer, settings: HTTPEngineSettings) -> Dial {
+        guard settings.dialer.hops.isEmpty, let address = try? SocketAddress(ipAddress: peer.host, port: peer.port),
+            let start = EngineConnect.start(to: address)
+        else { return .notHere }
+        switch start {
+        case .started(let fd, _): return .started(fd)
+        case .failed(let error): return .failed(DialError(target: peer.name, errno: error).kind)
+        }
+    }
+
+    /// The connect finished (writable) or failed.
+    private func connectReady(_ io: EngineIO) {
+        let error = wproxy_socket_error(upstreamFD)
+        guard error == 0 else { return connectFailed(error, io) }
+        if let peer { phases.upstreamResult(peer, success: true) }
+        io.modify(upstreamFD, events: WPROXY_EPOLLIN)
+        sendRequest(io)
+    }
+
+    /// The connect failed (`ETIMEDOUT` at the deadline): passive health counts it, and NIO carries
+    /// on with the request as after its own failed attempt (retries, or 502/504).
+    private func connectFailed(_ error: Int32, _ io: EngineIO) {
+        io.close(upstreamFD)
+        upstreamFD = -1
+        guard let peer else { return toNIO(io) }
+        phases.upstreamResult(peer, success: false)
+        toNIO(io, handover: .dialFailed(peer, DialError(target: peer.name, errno: error).kind))
+    }
+
+    /// Writes the request head to the upstream socket (pooled and idle, or just connected: it
+    /// takes a head at once) and waits for the response.
+    private func sendRequest(_ io: EngineIO) {
+        guard let chosen = peer else { return }
+        let fd = upstreamFD
+        pool.requestOut.clear()
+        let forwarded = ForwardedInfo(clientIP: clientIP, proto: settings.scheme, host: host)
+        let hostOverride = settings.sendUpstreamHost ? chosen.hostHeader : nil
+        if let policy = chosen.policy, policy.rewritesRequest {
+            HeadWriters.writeUpstreamRequest(
+                policy.upstreamHead(request), into: &pool.requestOut, forwarded: forwarded, hostOverride: hostOverride,
+                defaultHost: chosen.hostHeader, keepUpgrade: false, framing: .none, dropExpect: false)
+        } else {
+            HeadWriters.writeUpstreamRequest(
+                request, into: &pool.requestOut, forwarded: forwarded, hostOverride: hostOverride,
+                defaultHost: chosen.hostHeader, keepUpgrade: false, framing: .none, dropExpect: false)
+        }
+        let sent = pool.requestOut.withUnsafeReadableBytes { wproxy_send(fd, $0.baseAddress, UInt($0.count)) }
+        guard sent == pool.requestOut.readableBytes else {
+            // A stale pooled socket: NIO sends the request again on a fresh connection.
+            io.close(fd)
+            upstreamFD = -1
+            return toNIO(io)
+        }
+        phases.requestAssigned(chosen, active: true)
+        assigned = true
+        state = .awaitingResponse
         let timeout = chosen.policy?.upstreamTimeout ?? settings.upstreamTimeout
         deadline = io.now &+ Self.ms(timeout)
         if phases.logsRequests { upstreamStartedAt = .now() }
@@ -419,11 +499,15 @@ final class HTTPLane: EngineDriver {
     private func upstreamEnded(_ io: EngineIO) {
         io.close(upstreamFD)
         upstreamFD = -1
-        if let peer { phases.requestAssigned(peer, active: false) }
+        unassign()
         switch state {
         case .awaitingResponse:
-            // Nothing reached the client: NIO sends the request again on a fresh connection.
-            return toNIO(io)
+            // Nothing reached the client. A pooled socket was stale: NIO sends the request again on
+            // a fresh connection. A fresh one was reset: the upstream's fault (passive health), and
+            // NIO goes on as after a reset of its own (a retry elsewhere, or 502).
+            guard upstreamFresh, let peer else { return toNIO(io) }
+            phases.upstreamResult(peer, success: false)
+            return toNIO(io, handover: .failed(peer, .badGateway, "upstream \(peer.name) closed the connection before responding"))
         case .streaming:
             if case .untilClose = framing {
                 log()
@@ -436,7 +520,7 @@ final class HTTPLane: EngineDriver {
             closeWhenFlushed = true
             endExchange()
             if clientOut == nil { close(io) }
-        case .idle, .closed:
+        case .idle, .connecting, .closed:
             break
         }
     }
@@ -444,8 +528,8 @@ final class HTTPLane: EngineDriver {
     // MARK: Ending exchanges
 
     private func finishExchange(_ io: EngineIO) {
+        unassign()
         if let peer {
-            phases.requestAssigned(peer, active: false)
             if upstreamReusable {
                 pool.give(upstreamFD, peerID: peer.id, watched: true, io)
             } else {
@@ -489,7 +573,7 @@ final class HTTPLane: EngineDriver {
             io.close(upstreamFD)
             upstreamFD = -1
         }
-        if let peer { phases.requestAssigned(peer, active: false) }
+        unassign()
         let response = ErrorResponse(status, message, close: closeAfterResponse)
         responseStatus = Int(status.code)
         bytesOut = response.body.readableBytes
@@ -509,6 +593,13 @@ final class HTTPLane: EngineDriver {
         }
         deadline = io.now &+ Self.ms(settings.idleTimeout)
         process(io)
+    }
+
+    /// Ends the current request's least-conn count, once.
+    private func unassign() {
+        guard assigned else { return }
+        assigned = false
+        if let peer { phases.requestAssigned(peer, active: false) }
     }
 
     private func log() {
@@ -575,7 +666,7 @@ final class HTTPLane: EngineDriver {
     /// Gives the connection back to NIO with the bytes not answered yet (the current request's,
     /// then what followed it). `preassigned`: the upstream chosen for the next request, with a
     /// pooled socket to it (or -1), which NIO then uses instead of picking again.
-    private func toNIO(_ io: EngineIO, preassigned: (peer: UpstreamPeer, fd: Int32)? = nil) {
+    private func toNIO(_ io: EngineIO, handover: LaneHandover.Start? = nil) {
         var replay = ByteBufferAllocator().buffer(capacity: 0)
         if hasRequest { replay.writeImmutableBuffer(request.bytes) }
         replay.writeImmutableBuffer(inbound)
@@ -587,16 +678,21 @@ final class HTTPLane: EngineDriver {
         state = .closed
         io.forget(clientFD)
         var prepare: (@Sendable (any Channel) throws -> Void)?
-        if let (peer, fd) = preassigned {
-            if fd >= 0 { io.forget(fd) }  // NIO's epoll takes it over
+        if let handover {
+            if case .chosen(_, let fd) = handover, fd >= 0 { io.forget(fd) }  // NIO's epoll takes it over
             prepare = { channel in
                 guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP1ProxyHandler.self) else {
-                    if fd >= 0 { Glibc.close(fd) }
+                    if case .chosen(_, let fd) = handover, fd >= 0 { Glibc.close(fd) }
                     return
                 }
-                let connection = fd < 0 ? nil : ConnectionParking.adoptUpstream(fd: fd, on: channel.eventLoop)
-                    .flatMapThrowing { try UpstreamConnection.install(on: $0, peerID: peer.id, directWrites: true) }
-                handler.preassigned = (peer, connection)
+                switch handover {
+                case .chosen(let peer, let fd):
+                    let connection = fd < 0 ? nil : ConnectionParking.adoptUpstream(fd: fd, on: channel.eventLoop)
+                        .flatMapThrowing { try UpstreamConnection.install(on: $0, peerID: peer.id, directWrites: true) }
+                    handler.handover = .chosen(peer, connection)
+                case .failed(let peer, let status, let message):
+                    handler.handover = .failed(peer, status, message)
+                }
             }
         }
         parking.reopen(fd: clientFD, id: id, on: eventLoop, replay: replay, prepare: prepare)
@@ -610,8 +706,8 @@ final class HTTPLane: EngineDriver {
     /// Closes both sockets (an upstream in the middle of an exchange cannot be reused).
     private func abort(_ io: EngineIO) {
         guard state != .closed else { return }
+        unassign()
         if upstreamFD >= 0 {
-            if let peer { phases.requestAssigned(peer, active: false) }
             io.close(upstreamFD)
             upstreamFD = -1
         }
