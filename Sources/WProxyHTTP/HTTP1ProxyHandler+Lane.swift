@@ -52,7 +52,7 @@ extension HTTP1ProxyHandler {
         flushClient()
         // Closing the channel below runs channelInactive at once: it must see a finished exchange.
         phase = .closed
-        let (settings, phases, clientAddress, clientIP, peerID) = (settings, phases, clientAddress, clientIP, connection.peerID)
+        let (settings, phases, clientAddress, clientIP, peerID) = (LaneSettings(settings), phases, clientAddress, clientIP, connection.peerID)
         let moved = parking.drive(context.channel, upstream: connection.channel) { handoff in
             HTTPLane(
                 handoff: handoff, upstreamPeerID: peerID, settings: settings, phases: phases,

@@ -16,6 +16,8 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     /// Sites and routes, each route with its own upstream group and static directory.
     let router: ReverseRouter
     let settings: HTTPEngineSettings
+    /// `settings` for the HTTP lane (one shared reference per lane).
+    let laneSettings: LaneSettings
     let accessLog: AccessLog?
     let logger: Logger
     let threadPool: NIOThreadPool?
@@ -55,6 +57,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
             upstreamTimeout: TimeAmount(options.upstreamTimeout), tunnelIdleTimeout: TimeAmount(listener.tunnelIdleTimeout),
             maxHeaderSize: options.maxHeaderSize, maxURISize: options.maxURISize, maxBody: options.maxBody, scheme: options.tls.server == nil ? "http" : "https",
             sendUpstreamHost: options.upstreamHost, dialer: Dialer(connectTimeout: listener.connectTimeout, hops: listener.upstreamProxies), pools: UpstreamPools(), fileIO: fileIO)
+        laneSettings = LaneSettings(settings)
     }
 
     package func initializeConnection(_ channel: any Channel) throws {
@@ -135,7 +138,7 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     /// Plain-HTTP listeners: the engine accepts and starts every connection in the lane.
     package var engineDrivers: (any EngineDriverFactory)? {
         guard options.tls.server == nil, HTTP1ProxyHandler.laneEnabled else { return nil }
-        return HTTPLaneFactory(settings: settings, phases: self)
+        return HTTPLaneFactory(settings: laneSettings, phases: self)
     }
 
     /// The lane serves a request only when a route takes it and proxies it (no static files,
