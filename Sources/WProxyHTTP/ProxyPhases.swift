@@ -16,6 +16,8 @@ package final class UpstreamPeer: Sendable {
     package let security: (any UpstreamChannelSecurity)?
     /// The route's own retries, timeout, prefix stripping and header edits (nil: the listener's).
     package let policy: RoutePolicy?
+    /// `security == nil`, kept apart: reading the optional existential costs a copy.
+    package let isPlain: Bool
 
     package init(
         id: Int, host: String, port: Int, name: String, hostHeader: String, security: (any UpstreamChannelSecurity)? = nil,
@@ -28,6 +30,7 @@ package final class UpstreamPeer: Sendable {
         self.hostHeader = hostHeader
         self.security = security
         self.policy = policy
+        self.isPlain = security == nil
     }
 }
 

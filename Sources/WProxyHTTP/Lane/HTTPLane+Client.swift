@@ -24,6 +24,7 @@ extension HTTPLane {
             if state == .idle { return close(io) }
             return updateClientEvents(io)
         }
+        if inbound.readableBytes == 0 { inbound.clear() }  // from its start (no copy once the last head is gone)
         inbound.writeBytes(UnsafeRawBufferPointer(start: scratch.baseAddress, count: count))
         if state == .idle {
             process(io)
@@ -60,7 +61,7 @@ extension HTTPLane {
             guard let length = try buffer.rawRequestHeadLength(maxHead: settings.maxHeaderSize, maxURI: settings.maxURISize) else {
                 if !headStarted {
                     headStarted = true
-                    deadline = io.now &+ Self.ms(settings.headerTimeout)
+                    deadline = io.now &+ settings.headerTimeoutMS
                 }
                 return updateClientEvents(io)
             }
@@ -74,9 +75,9 @@ extension HTTPLane {
         else {
             return toNIO(io)  // NIO answers (an error, a static file, 404, 503)
         }
-        let pooled = facts.isUpgrade || chosen.security != nil ? nil : pool.take(chosen.id)
+        let pooled = facts.isUpgrade || !chosen.isPlain ? nil : pool.take(chosen.id)
         guard head.versionMinor == 1, case .none = facts.framing, !facts.isUpgrade,
-            facts.expect == nil, head.method != .CONNECT, chosen.security == nil
+            facts.expect == nil, head.method != .CONNECT, chosen.isPlain
         else {
             // NIO serves it, with the upstream chosen here (and its pooled socket): one pick per
             // request, and the pool's socket is not left idle while NIO connects another.
@@ -118,7 +119,7 @@ extension HTTPLane {
         if connecting {
             state = .connecting
             guard io.watch(fd, events: WPROXY_EPOLLOUT, by: self) else { return connectFailed(errno, io) }
-            deadline = io.now &+ Self.ms(settings.dialer.connectTimeout)
+            deadline = io.now &+ settings.connectTimeoutMS
             return updateClientEvents(io)
         }
         io.assign(fd, to: self)
@@ -133,8 +134,8 @@ extension HTTPLane {
     }
 
     /// Starts a connect to `peer` the engine can finish (an IP address, no upstream proxy).
-    static func dial(_ peer: UpstreamPeer, settings: HTTPEngineSettings) -> Dial {
-        guard settings.dialer.hops.isEmpty, let address = try? SocketAddress(ipAddress: peer.host, port: peer.port),
+    static func dial(_ peer: UpstreamPeer, settings: LaneSettings) -> Dial {
+        guard settings.connectsDirectly, let address = try? SocketAddress(ipAddress: peer.host, port: peer.port),
             let start = EngineConnect.start(to: address)
         else { return .notHere }
         switch start {

@@ -28,7 +28,7 @@ extension HTTPLane {
             if clientOut == nil { close(io) }
             return
         }
-        deadline = io.now &+ Self.ms(settings.idleTimeout)
+        deadline = io.now &+ settings.idleTimeoutMS
         process(io)
     }
 
@@ -42,8 +42,6 @@ extension HTTPLane {
             hasRequest = false
         }
         upstreamPartial = nil
-        // An idle lane keeps no buffer (a busy one allocates one per request for its head).
-        if inbound.readableBytes == 0 { inbound = Self.empty }
         peer = nil
         framing = .none
         remaining = 0
@@ -75,7 +73,7 @@ extension HTTPLane {
             if clientOut == nil { close(io) }
             return
         }
-        deadline = io.now &+ Self.ms(settings.idleTimeout)
+        deadline = io.now &+ settings.idleTimeoutMS
         process(io)
     }
 
@@ -130,7 +128,7 @@ extension HTTPLane {
             return clientGone(io)
         }
         out.moveReaderIndex(forwardBy: sent)
-        if sent > 0, state == .streaming { deadline = io.now &+ Self.ms(settings.idleTimeout) }
+        if sent > 0, state == .streaming { deadline = io.now &+ settings.idleTimeoutMS }
         if out.readableBytes > 0 {
             clientOut = out
             return

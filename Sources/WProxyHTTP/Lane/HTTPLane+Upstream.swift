@@ -78,7 +78,7 @@ extension HTTPLane {
         responseStatus = head.status
         if case .contentLength(let length) = framing { remaining = length }
         state = .streaming
-        deadline = io.now &+ Self.ms(settings.idleTimeout)
+        deadline = io.now &+ settings.idleTimeoutMS
         pool.responseOut.clear()
         if let policy = peer?.policy, policy.rewritesResponse {
             HeadWriters.writeClientResponse(
@@ -135,7 +135,7 @@ extension HTTPLane {
     }
 
     func relayBody(_ bytes: UnsafeRawBufferPointer, _ io: EngineIO) {
-        deadline = io.now &+ Self.ms(settings.idleTimeout)
+        deadline = io.now &+ settings.idleTimeoutMS
         pool.responseOut.clear()
         let (done, failed) = takeBody(bytes, into: &pool.responseOut)
         if !sendClient(&pool.responseOut, io) { return }

@@ -42,8 +42,7 @@ final class HTTPLane: EngineDriver {
     let eventLoop: any EventLoop
     let parking: ConnectionParking
     /// The listener's settings: one reference, not a copy, in each lane (idle lanes are many).
-    let shared: LaneSettings
-    var settings: HTTPEngineSettings { shared.engine }
+    let settings: LaneSettings
     let phases: any ProxyPhases
     let clientAddress: SocketAddress?
     let clientIP: String?
@@ -100,12 +99,16 @@ final class HTTPLane: EngineDriver {
         eventLoop = handoff.eventLoop
         parking = handoff.parking
         handedUpstream = (handoff.upstreamFD, upstreamPeerID)
-        self.shared = settings
+        self.settings = settings
         self.phases = phases
         self.clientAddress = clientAddress
         self.clientIP = clientIP
         inbound = Self.empty
     }
+
+    /// A busy connection keeps its read buffer between requests (no allocation per request); one
+    /// idle this long gives it up.
+    static let keepBufferMS: UInt64 = 500
 
     /// A buffer without storage of its own (what an idle lane holds).
     static let empty = ByteBufferAllocator().buffer(capacity: 0)
@@ -128,7 +131,7 @@ final class HTTPLane: EngineDriver {
             return
         }
         headStarted = fresh
-        deadline = io.now &+ Self.ms(fresh ? settings.headerTimeout : settings.idleTimeout)
+        deadline = io.now &+ (fresh ? settings.headerTimeoutMS : settings.idleTimeoutMS)
     }
 
     func handle(fd: Int32, events: UInt32, _ io: EngineIO) {
@@ -149,7 +152,13 @@ final class HTTPLane: EngineDriver {
     }
 
     func sweep(fd: Int32, _ io: EngineIO) {
-        guard fd == clientFD, state != .closed, deadline != 0, io.now >= deadline else { return }
+        guard fd == clientFD, state != .closed else { return }
+        if state == .idle, !headStarted, inbound.readableBytes == 0, inbound.capacity > 0,
+           io.now &- (deadline &- settings.idleTimeoutMS) >= Self.keepBufferMS
+        {
+            inbound = Self.empty  // idle for a while: an idle lane holds no buffer
+        }
+        guard deadline != 0, io.now >= deadline else { return }
         switch state {
         case .idle:
             close(io)  // idle, or a head that took too long: no response is owed (as in NIO)

@@ -1,5 +1,6 @@
 import NIOCore
 import WProxyCore
+import WProxyDialer
 
 /// Starts connections the engine accepted on a plain-HTTP reverse listener in the lane.
 package struct HTTPLaneFactory: EngineDriverFactory {
@@ -18,11 +19,35 @@ package struct HTTPLaneFactory: EngineDriverFactory {
     }
 }
 
-/// A listener's `HTTPEngineSettings`, shared by its lanes.
+/// What the lanes of a listener need from its `HTTPEngineSettings`, read once (timeouts in engine
+/// milliseconds) and shared: one reference per lane, and no struct copies on the hot path.
 package final class LaneSettings: Sendable {
-    let engine: HTTPEngineSettings
+    let headerTimeoutMS: UInt64
+    let idleTimeoutMS: UInt64
+    let upstreamTimeout: TimeAmount
+    let connectTimeoutMS: UInt64
+    /// No `--upstream-proxy`: the lane may connect to IP upstreams itself.
+    let connectsDirectly: Bool
+    let maxHeaderSize: Int
+    let maxURISize: Int
+    let scheme: String
+    let sendUpstreamHost: Bool
+    let pools: UpstreamPools
 
     package init(_ engine: HTTPEngineSettings) {
-        self.engine = engine
+        headerTimeoutMS = Self.ms(engine.headerTimeout)
+        idleTimeoutMS = Self.ms(engine.idleTimeout)
+        upstreamTimeout = engine.upstreamTimeout
+        connectTimeoutMS = Self.ms(engine.dialer.connectTimeout)
+        connectsDirectly = engine.dialer.hops.isEmpty
+        maxHeaderSize = engine.maxHeaderSize
+        maxURISize = engine.maxURISize
+        scheme = engine.scheme
+        sendUpstreamHost = engine.sendUpstreamHost
+        pools = engine.pools
+    }
+
+    static func ms(_ amount: TimeAmount) -> UInt64 {
+        UInt64(max(amount.nanoseconds / 1_000_000, 1))
     }
 }
