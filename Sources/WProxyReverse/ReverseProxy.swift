@@ -135,9 +135,12 @@ package final class ReverseProxy: ConnectionAcceptor, ProxyPhases {
     /// Plain keep-alive connections may be served by the engine lane (`HTTPLane`).
     package var allowsLane: Bool { true }
 
-    /// Plain-HTTP listeners: the engine accepts and starts every connection in the lane.
+    /// Plain-HTTP listeners with upstreams: the engine accepts and starts every connection in the
+    /// lane (a static-only listener would only hand each connection on to NIO).
     package var engineDrivers: (any EngineDriverFactory)? {
-        guard options.tls.server == nil, HTTP1ProxyHandler.laneEnabled else { return nil }
+        guard options.tls.server == nil, HTTP1ProxyHandler.laneEnabled,
+            router.allRoutes.contains(where: { !$0.group.peers.isEmpty })
+        else { return nil }
         return HTTPLaneFactory(settings: laneSettings, phases: self)
     }
 
