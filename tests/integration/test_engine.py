@@ -38,6 +38,19 @@ def engine_sockets(proxy):
     return total
 
 
+def assert_refused_then_served(proxy, held):
+    """A connection over --max-connections is closed unanswered; the held ones are still served."""
+    with connect(proxy.port) as extra:
+        extra.settimeout(5)
+        try:
+            assert extra.recv(10) == b""
+        except ConnectionResetError:
+            pass
+    for client in held:
+        assert get(client) == (200, b"a")
+        client.close()
+
+
 def get(sock, path="/name"):
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: example.test\r\n\r\n".encode())
     status, _, body, _ = read_response(sock)
@@ -220,15 +233,7 @@ def test_parked_connections_count_against_max_connections(wproxy, origin, monkey
     for client in held:
         assert get(client) == (200, b"a")
     assert wait_until(lambda: engine_sockets(proxy) == 2, timeout=6)
-    with connect(proxy.port) as extra:
-        extra.settimeout(5)
-        try:
-            assert extra.recv(10) == b""
-        except ConnectionResetError:
-            pass
-    for client in held:
-        assert get(client) == (200, b"a")
-        client.close()
+    assert_refused_then_served(proxy, held)
 
 
 def test_shutdown_closes_parked_connections_at_once(wproxy, origin, monkeypatch):
@@ -394,15 +399,7 @@ def test_lane_connections_count_against_max_connections(wproxy, origin):
     held = [connect(proxy.port) for _ in range(2)]
     for client in held:
         assert get(client) == (200, b"a")
-    with connect(proxy.port) as extra:
-        extra.settimeout(5)
-        try:
-            assert extra.recv(10) == b""
-        except ConnectionResetError:
-            pass
-    for client in held:
-        assert get(client) == (200, b"a")
-        client.close()
+    assert_refused_then_served(proxy, held)
 
 
 def test_shutdown_closes_idle_lane_connections_at_once_and_finishes_busy_ones(wproxy, origin):

@@ -23,13 +23,7 @@ extension HTTPLane {
         upstreamFD = -1
         log()
         endExchange()
-        if closeAfterResponse {
-            closeWhenFlushed = true
-            if clientOut == nil { close(io) }
-            return
-        }
-        deadline = io.now &+ settings.idleTimeoutMS
-        process(io)
+        afterResponse(io)
     }
 
     /// Back to idle: the request's bytes are released (their field array is kept for the next).
@@ -68,13 +62,21 @@ extension HTTPLane {
         log()
         endExchange()
         if !sendClient(&pool.responseOut, io) { return }
-        if closeAfterResponse {
-            closeWhenFlushed = true
-            if clientOut == nil { close(io) }
-            return
-        }
+        afterResponse(io)
+    }
+
+    /// After a response: close once it is out (`Connection: close`, a drain, the client's EOF), or
+    /// serve (or wait for) the next request.
+    func afterResponse(_ io: EngineIO) {
+        if closeAfterResponse { return closeWhenSent(io) }
         deadline = io.now &+ settings.idleTimeoutMS
         process(io)
+    }
+
+    /// Closes the connection once `clientOut` has gone (at once when nothing waits).
+    func closeWhenSent(_ io: EngineIO) {
+        closeWhenFlushed = true
+        if clientOut == nil { close(io) }
     }
 
     /// Ends the current request's least-conn count, once.

@@ -157,17 +157,11 @@ extension HTTPLane {
             phases.upstreamResult(peer, success: false)
             return toNIO(io, handover: .failed(peer, .badGateway, "upstream \(peer.name) closed the connection before responding"))
         case .streaming:
-            if case .untilClose = framing {
-                log()
-                endExchange()
-                closeWhenFlushed = true
-                if clientOut == nil { close(io) }
-                return
-            }
-            log()  // the head is out: the client learns of the failure by the close
-            closeWhenFlushed = true
+            // A close-delimited body ends here; any other was cut short, and with the head out the
+            // client can only learn of it by the close.
+            log()
             endExchange()
-            if clientOut == nil { close(io) }
+            closeWhenSent(io)
         case .idle, .connecting, .closed:
             break
         }

@@ -183,8 +183,7 @@ final class HTTPLane: EngineDriver {
         }
         closeAfterResponse = true
         if state == .idle, inbound.readableBytes == 0 {
-            closeWhenFlushed = true
-            if clientOut == nil { close(io) }
+            closeWhenSent(io)
         }
     }
 
