@@ -420,6 +420,32 @@ def test_shutdown_closes_idle_lane_connections_at_once_and_finishes_busy_ones(wp
     assert time.monotonic() - started < 5
 
 
+def test_lane_reads_response_heads_and_bodies_in_pieces(wproxy, servers):
+    """An upstream that drips its head and body: the lane keeps the partial head, follows the
+    chunked framing across reads, and reuses the connection afterwards."""
+    def handler(conn):
+        buffer = b""
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buffer += data
+            _, buffer = buffer.split(b"\r\n\r\n", 1)
+            for piece in (b"HTTP/1.1 200 OK\r\nTransfer-Enc", b"oding: chunked\r\nX-A: b\r\n", b"\r\n5\r\nhel",
+                          b"lo\r\n", b"6\r\n world\r\n0\r\n\r\n"):
+                conn.sendall(piece)
+                time.sleep(0.05)
+    upstream = servers(handler)
+    proxy = wproxy("reverse", "--listen", "127.0.0.1:0", "--upstream", f"http://127.0.0.1:{upstream.port}", "--workers", "1")
+    with connect(proxy.port) as client:
+        for _ in range(3):
+            client.sendall(b"GET /drip HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, headers, body, rest = read_response(client)
+            assert status == 200 and headers.get("x-a") == "b" and body == b"hello world" and rest == b""
+    assert upstream.accepted == 1
+
+
 def test_lane_is_off_with_the_environment_switch(wproxy, origin, monkeypatch):
     monkeypatch.setenv("WPROXY_HTTP_LANE", "off")
     proxy = lane_proxy(wproxy, origin)
