@@ -39,12 +39,16 @@ extension HTTP1ProxyHandler {
         #endif
     }()
 
+    /// A connection the lane handed to NIO this often stays in NIO: its client keeps sending what
+    /// the lane does not serve (bodies, HTTP/1.0...), and each trip costs a channel.
+    static let maxLaneBounces = 3
+
     /// After a clean exchange on a plain socket: moves the connection, with its upstream socket,
     /// to the engine lane (`HTTPLane`), which serves the following requests without NIO. True
     /// when it moved (the channel is closing; the request is logged); false, with nothing
     /// changed, when this connection stays here (see `HTTPLane` for what the lane serves).
     func moveToLane(_ connection: UpstreamConnection) -> Bool {
-        guard Self.laneEnabled, let parking, phases.allowsLane, case .streamingResponse = phase,
+        guard Self.laneEnabled, laneBounces < Self.maxLaneBounces, let parking, phases.allowsLane, case .streamingResponse = phase,
             requestEnded, !isUpgrade, !requestIsHTTP10, clientKeepAlive, !closeAfterResponse, !quiescing, !clientEOF,
             pendingHead == nil, inbound?.readableBytes ?? 0 == 0,
             connection.canBeReused, connection.isActive, let peer, peer.security == nil
@@ -53,10 +57,11 @@ extension HTTP1ProxyHandler {
         // Closing the channel below runs channelInactive at once: it must see a finished exchange.
         phase = .closed
         let (settings, phases, clientAddress, clientIP, peerID) = (LaneSettings(settings), phases, clientAddress, clientIP, connection.peerID)
+        let bounces = laneBounces
         let moved = parking.drive(context.channel, upstream: connection.channel) { handoff in
             HTTPLane(
                 handoff: handoff, upstreamPeerID: peerID, settings: settings, phases: phases,
-                clientAddress: clientAddress, clientIP: clientIP, fresh: false)
+                clientAddress: clientAddress, clientIP: clientIP, fresh: false, bounces: bounces)
         }
         guard moved else {
             phase = .streamingResponse

@@ -104,6 +104,8 @@ package final class HTTP1ProxyHandler: ChannelInboundHandler, RemovableChannelHa
     /// What the engine lane decided for the request it handed over with this connection (see
     /// `HTTPLane.toNIO`); taken by the first pick.
     var handover: LaneHandover?
+    /// How often the lane handed this connection to NIO (see `maxLaneBounces`).
+    var laneBounces = 0
     /// Responses written with one `send` on the client's socket, from the second
     /// request of a plain-HTTP connection on (see `DirectWriter`, as for upstream requests).
     var clientDirect: DirectWriter?

@@ -446,6 +446,33 @@ def test_lane_reads_response_heads_and_bodies_in_pieces(wproxy, servers):
     assert upstream.accepted == 1
 
 
+def test_lane_stops_taking_back_a_connection_that_keeps_needing_nio(wproxy, origin):
+    """Each request the lane cannot serve moves the connection to NIO and, after it, back: a client
+    sending bodies every time would pay that trip per request, so after three trips it stays."""
+    proxy = lane_proxy(wproxy, origin)
+
+    def post(client):
+        client.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        assert read_response(client)[0] == 200
+
+    def in_engine(client):
+        # Closing a client the engine holds takes one socket out of its epoll set (within the
+        # second after which NIO would park an idle connection there too).
+        before = engine_sockets(proxy)
+        client.close()
+        return wait_until(lambda: engine_sockets(proxy) == before - 1, timeout=0.5)
+
+    once = connect(proxy.port)
+    post(once)
+    assert get(once) == (200, b"a")
+    assert in_engine(once), "back in the lane after one trip"
+    often = connect(proxy.port)
+    for _ in range(3):
+        post(often)
+    assert get(often) == (200, b"a")
+    assert not in_engine(often), "kept by NIO after three trips"
+
+
 def test_lane_is_off_with_the_environment_switch(wproxy, origin, monkeypatch):
     monkeypatch.setenv("WPROXY_HTTP_LANE", "off")
     proxy = lane_proxy(wproxy, origin)

@@ -148,8 +148,8 @@ extension HTTPLane {
     // MARK: Leaving
 
     /// Gives the connection back to NIO with the bytes not answered yet (the current request's,
-    /// then what followed it). `preassigned`: the upstream chosen for the next request, with a
-    /// pooled socket to it (or -1), which NIO then uses instead of picking again.
+    /// then what followed it). `handover`: the upstream chosen for that request, with a pooled
+    /// socket to it (or -1), or the lane's failed attempt at it; NIO takes it instead of picking.
     func toNIO(_ io: EngineIO, handover: LaneHandover.Start? = nil) {
         var replay = ByteBufferAllocator().buffer(capacity: 0)
         if hasRequest { replay.writeImmutableBuffer(request.bytes) }
@@ -161,22 +161,23 @@ extension HTTPLane {
         endExchange()
         state = .closed
         io.forget(clientFD)
-        var prepare: (@Sendable (any Channel) throws -> Void)?
-        if let handover {
-            if case .chosen(_, let fd) = handover, fd >= 0 { io.forget(fd) }  // NIO's epoll takes it over
-            prepare = { channel in
-                guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP1ProxyHandler.self) else {
-                    if case .chosen(_, let fd) = handover, fd >= 0 { Glibc.close(fd) }
-                    return
-                }
-                switch handover {
-                case .chosen(let peer, let fd):
-                    let connection = fd < 0 ? nil : ConnectionParking.adoptUpstream(fd: fd, on: channel.eventLoop)
-                        .flatMapThrowing { try UpstreamConnection.install(on: $0, peerID: peer.id, directWrites: true) }
-                    handler.handover = .chosen(peer, connection)
-                case .failed(let peer, let status, let message):
-                    handler.handover = .failed(peer, status, message)
-                }
+        if case .chosen(_, let fd)? = handover, fd >= 0 { io.forget(fd) }  // NIO's epoll takes it over
+        let bounces = self.bounces + 1
+        let prepare: @Sendable (any Channel) throws -> Void = { channel in
+            guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP1ProxyHandler.self) else {
+                if case .chosen(_, let fd)? = handover, fd >= 0 { Glibc.close(fd) }
+                return
+            }
+            handler.laneBounces = bounces
+            switch handover {
+            case .chosen(let peer, let fd)?:
+                let connection = fd < 0 ? nil : ConnectionParking.adoptUpstream(fd: fd, on: channel.eventLoop)
+                    .flatMapThrowing { try UpstreamConnection.install(on: $0, peerID: peer.id, directWrites: true) }
+                handler.handover = .chosen(peer, connection)
+            case .failed(let peer, let status, let message)?:
+                handler.handover = .failed(peer, status, message)
+            case nil:
+                break
             }
         }
         parking.reopen(fd: clientFD, id: id, on: eventLoop, replay: replay, prepare: prepare)

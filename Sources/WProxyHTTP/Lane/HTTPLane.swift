@@ -65,6 +65,8 @@ final class HTTPLane: EngineDriver {
     var headStarted = false
     /// Accepted by the engine: the first request's header timeout runs from the accept (as in NIO).
     let fresh: Bool
+    /// How often this connection went from a lane to NIO (see `HTTP1ProxyHandler.maxLaneBounces`).
+    let bounces: Int
 
     // The current exchange.
     var request = RawRequestHead.none
@@ -91,9 +93,10 @@ final class HTTPLane: EngineDriver {
 
     init(
         handoff: DriveHandoff, upstreamPeerID: Int, settings: LaneSettings, phases: any ProxyPhases,
-        clientAddress: SocketAddress?, clientIP: String?, fresh: Bool
+        clientAddress: SocketAddress?, clientIP: String?, fresh: Bool, bounces: Int = 0
     ) {
         self.fresh = fresh
+        self.bounces = bounces
         clientFD = handoff.clientFD
         id = handoff.id
         eventLoop = handoff.eventLoop
