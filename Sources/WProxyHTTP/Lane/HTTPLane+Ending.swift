@@ -201,8 +201,4 @@ extension HTTPLane {
         io.close(clientFD)
         parking.driverEnded(id)
     }
-
-    static func ms(_ amount: TimeAmount) -> UInt64 {
-        UInt64(max(amount.nanoseconds / 1_000_000, 1))
-    }
 }
