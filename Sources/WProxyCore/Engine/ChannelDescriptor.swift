@@ -67,7 +67,7 @@ package enum ChannelDescriptor {
     }
 
     /// Whole milliseconds for the engine's clock, at least `minimum`.
-    static func milliseconds(_ amount: TimeAmount, minimum: Int64 = 1) -> UInt64 {
+    package static func milliseconds(_ amount: TimeAmount, minimum: Int64 = 1) -> UInt64 {
         UInt64(max(amount.nanoseconds / 1_000_000, minimum))
     }
 

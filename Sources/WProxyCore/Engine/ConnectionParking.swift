@@ -87,11 +87,16 @@ package final class ConnectionParking: Sendable {
     /// Gives a connected upstream socket the engine held a NIO channel on `eventLoop`, configured
     /// as the dialer configures its channels (the caller installs its handler).
     package static func adoptUpstream(fd: Int32, on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
+        adoption(on: eventLoop).withConnectedSocket(fd)
+    }
+
+    /// A bootstrap for a socket the engine held: the options of accepted and dialed channels
+    /// (the engine decides when to read, half-closure is seen, small pooled read buffers).
+    private static func adoption(on eventLoop: any EventLoop) -> ClientBootstrap {
         ClientBootstrap(group: eventLoop)
             .channelOption(ChannelOptions.autoRead, value: false)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .channelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
-            .withConnectedSocket(fd)
     }
 
     /// On an engine thread: a driven connection closed its socket.
@@ -121,10 +126,7 @@ package final class ConnectionParking: Sendable {
         fd: Int32, id: Int, on eventLoop: any EventLoop, tracker: ConnectionTracker,
         initialize: @escaping @Sendable (any Channel) throws -> Void
     ) {
-        let adopted = ClientBootstrap(group: eventLoop)
-            .channelOption(ChannelOptions.autoRead, value: false)
-            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .channelOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
+        let adopted = adoption(on: eventLoop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard tracker.resume(id, as: channel) else {

@@ -191,7 +191,7 @@ extension HTTPLane {
         assigned = true
         state = .awaitingResponse
         let timeout = chosen.policy?.upstreamTimeout ?? settings.upstreamTimeout
-        deadline = io.now &+ LaneSettings.ms(timeout)
+        deadline = io.now &+ ChannelDescriptor.milliseconds(timeout)
         if phases.logsRequests { upstreamStartedAt = .now() }
         updateClientEvents(io)
     }

@@ -35,19 +35,15 @@ package final class LaneSettings: Sendable {
     let pools: UpstreamPools
 
     package init(_ engine: HTTPEngineSettings) {
-        headerTimeoutMS = Self.ms(engine.headerTimeout)
-        idleTimeoutMS = Self.ms(engine.idleTimeout)
+        headerTimeoutMS = ChannelDescriptor.milliseconds(engine.headerTimeout)
+        idleTimeoutMS = ChannelDescriptor.milliseconds(engine.idleTimeout)
         upstreamTimeout = engine.upstreamTimeout
-        connectTimeoutMS = Self.ms(engine.dialer.connectTimeout)
+        connectTimeoutMS = ChannelDescriptor.milliseconds(engine.dialer.connectTimeout)
         connectsDirectly = engine.dialer.hops.isEmpty
         maxHeaderSize = engine.maxHeaderSize
         maxURISize = engine.maxURISize
         scheme = engine.scheme
         sendUpstreamHost = engine.sendUpstreamHost
         pools = engine.pools
-    }
-
-    static func ms(_ amount: TimeAmount) -> UInt64 {
-        UInt64(max(amount.nanoseconds / 1_000_000, 1))
     }
 }
